@@ -1,0 +1,3 @@
+from ipsung.cli import main
+
+main()

@@ -1,0 +1,32 @@
+"""The append-only audit log: who did what to which case, and when (SPEC §10).
+
+Cases are named by id only. Callers describe a change with field names and codes,
+never with a name, a CPR number or a note.
+"""
+
+import getpass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from ipsung.models import AuditEntry
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME (e.g. in a container)
+        return "unknown"
+
+
+def record(session: Session, command: str, participant_id: int | None = None, change: str = "") -> None:
+    """Add one row in the command's own transaction, so that it lands exactly when the change does."""
+    session.add(
+        AuditEntry(
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+            os_user=os_user(),
+            command=command,
+            participant_id=participant_id,
+            change=change,
+        )
+    )

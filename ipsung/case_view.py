@@ -1,0 +1,146 @@
+"""One case as the JSON document of SPEC §6 and as a readable page for a consultant."""
+
+from datetime import date
+
+from ipsung import refdata, rules
+from ipsung.i18n import _
+from ipsung.models import Participant
+from ipsung.schemas import CaseDetail
+
+
+def detail(case: Participant, today: date, reveal_cpr: bool = False) -> dict:
+    """The `show --json` document; the CPR number is masked unless asked for."""
+    cpr = rules.format_cpr(case.cpr) if reveal_cpr else rules.mask_cpr(case.cpr)
+    model = CaseDetail(
+        id=case.id,
+        name=case.name,
+        cpr=cpr,
+        birth_date=case.birth_date,
+        age=rules.age_on(case.birth_date, today),
+        status=case.status,
+        consultant=case.consultant.name if case.consultant else None,
+        track=case.track,
+        referred_by=case.referred_by,
+        referral_date=case.referral_date,
+        enrolled_on=case.enrolled_on,
+        closed_on=case.closed_on,
+        close_reason=case.close_reason,
+        goal=case.goal,
+        pathway=case.pathway,
+        screening={
+            "eligible": case.eligible,
+            "override_reason": case.override_reason,
+            "diagnoses": case.diagnosis_list,
+            "under_assessment": case.under_assessment,
+            "mistrivsel": case.mistrivsel_list,
+            "substance": case.substance,
+            "motivated": case.motivated,
+            "normal_cognition": case.normal_cognition,
+        },
+        contacts=[
+            {
+                "id": c.id,
+                "date": c.date,
+                "kind": c.kind,
+                "channel": c.channel,
+                "minutes": c.minutes,
+                "note": c.note,
+                "employer": c.employer,
+            }
+            for c in case.contacts
+        ],
+        placements=[
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "start": p.start,
+                "end": p.end,
+                "hours": p.hours,
+                "employer": p.employer,
+                "end_reason": p.end_reason,
+            }
+            for p in case.placements
+        ],
+        aftercare=[{"start": a.start, "end": a.end} for a in case.aftercare],
+        progress=[
+            {"date": r.date, "outlook": r.outlook, "insight": r.insight, "skills": r.skills}
+            for r in case.progress
+        ],
+    )
+    return model.model_dump()
+
+
+def diagnosis_label(code: str) -> str:
+    """`F84.0 Childhood autism (Infantil autisme)`: what a code means, in both languages."""
+    names = refdata.icd10_name(code)
+    return f"{code} {names['en']} ({names['da']})" if names else code
+
+
+def render(d: dict, console) -> None:
+    """A readable page: the case, its screening, then the timeline."""
+    fmt = rules.format_date
+    screening = d["screening"]
+    from rich.markup import escape
+
+    title = f"{d['name'] or _('(anonymised)')}  ({d['status']})"
+    console.print(f"[bold]{_('Case')} {d['id']}[/bold]  {escape(title)}")
+    lines = [
+        (_("CPR"), d["cpr"] or "-"),
+        (_("Born"), f"{fmt(d['birth_date'])} ({_('age')} {d['age']})"),
+        (_("Consultant"), d["consultant"] or "-"),
+        (_("Track"), d["track"]),
+        (_("Referred"), f"{fmt(d['referral_date'])} {_('by')} {d['referred_by']}"),
+        (_("Enrolled"), fmt(d["enrolled_on"]) or "-"),
+        (_("Closed"), f"{fmt(d['closed_on'])} ({d['close_reason']})" if d["closed_on"] else "-"),
+        (_("Goal"), d["goal"] or "-"),
+        (_("Pathway"), d["pathway"] or "-"),
+        (_("Diagnoses"), "; ".join(diagnosis_label(c) for c in screening["diagnoses"]) or "-"),
+        (_("Mistrivsel"), ", ".join(screening["mistrivsel"]) or "-"),
+        (_("Under assessment"), _("yes") if screening["under_assessment"] else _("no")),
+        (_("Substance use"), screening["substance"]),
+    ]
+    if screening["override_reason"]:
+        lines.append((_("Screening override"), screening["override_reason"]))
+    width = max(len(label) for label, _value in lines)
+    for label, value in lines:
+        console.print(f"  {label:<{width}}  {value}", markup=False)
+
+    events = [(c["date"], _("contact"), _contact_text(c)) for c in d["contacts"]]
+    for p in d["placements"]:
+        events.append((p["start"], _("placement"), _placement_text(p)))
+        if p["end"]:
+            events.append((p["end"], _("placement end"), f"{p['kind']} {p['end_reason'] or ''}".strip()))
+    for a in d["aftercare"]:
+        events.append((a["start"], _("aftercare"), _("started")))
+        if a["end"]:
+            events.append((a["end"], _("aftercare"), _("ended")))
+    for r in d["progress"]:
+        events.append(
+            (r["date"], _("progress"), f"outlook {r['outlook']}, insight {r['insight']}, skills {r['skills']}")
+        )
+    console.print()
+    if not events:
+        console.print(_("No contacts, placements or ratings yet."))
+        return
+    console.print(f"[bold]{_('Timeline')}[/bold]")
+    for day, what, text in sorted(events, key=lambda e: e[0]):
+        console.print(f"  {fmt(day)}  {what:<13} {text}", markup=False)
+
+
+def _contact_text(c: dict) -> str:
+    parts = [c["kind"], c["channel"]]
+    if c["minutes"] is not None:
+        parts.append(f"{c['minutes']} min")
+    if c["employer"]:
+        parts.append(c["employer"])
+    text = ", ".join(parts)
+    return f"{text}: {c['note']}" if c["note"] else text
+
+
+def _placement_text(p: dict) -> str:
+    parts = [p["kind"]]
+    if p["employer"]:
+        parts.append(p["employer"])
+    if p["hours"] is not None:
+        parts.append(f"{p['hours']:g} h/week")
+    return ", ".join(parts)

@@ -1,0 +1,319 @@
+"""Commands for consultants and cases: consultant add|list|set-max|deactivate, intake,
+list and show. Heavy imports stay inside the commands (see cli.py)."""
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from ipsung.cli import (
+    CognitionOpt,
+    DiagnosisOpt,
+    JsonOpt,
+    MistrivselOpt,
+    MotivatedOpt,
+    SubstanceOpt,
+    UnderAssessmentOpt,
+    app,
+    ask,
+    build,
+    console,
+    consultant_app,
+    interactive,
+    parse_date,
+    parse_evidence,
+    parse_person,
+    parse_yes_no,
+    print_json,
+    render_screening,
+    require,
+    session,
+    table,
+    today,
+    warn,
+)
+from ipsung.errors import BadInput, NotEligible
+from ipsung.i18n import _
+
+# --- consultants ------------------------------------------------------------------------------
+
+
+@consultant_app.command("add")
+def consultant_add(
+    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+    max_caseload: Annotated[
+        int, typer.Option("--max-caseload", help="Most open cases (new to IPS: start about 5).")
+    ] = 17,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a consultant. Example: ipsung consultant add 'Mette Holm' --max-caseload 5"""
+    from ipsung import service
+
+    with session(write=True) as s:
+        c = service.add_consultant(s, name, max_caseload)
+    if json_out:
+        print_json({"id": c.id, "name": c.name, "max_caseload": c.max_caseload})
+    else:
+        typer.echo(_("Added consultant {id}: {name} (max {max})").format(id=c.id, name=c.name, max=c.max_caseload))
+
+
+@consultant_app.command("list")
+def consultant_list(json_out: JsonOpt = False) -> None:
+    """List consultants with their open cases today. Example: ipsung consultant list --json"""
+    from ipsung import service
+
+    with session(write=False) as s:
+        loads = service.consultant_loads(s, today())
+    rows = [
+        {
+            "id": x.consultant.id,
+            "name": x.consultant.name,
+            "max_caseload": x.consultant.max_caseload,
+            "open_cases": x.open_cases,
+            "active": x.consultant.active,
+        }
+        for x in loads
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(_("No consultants yet. Add one: ipsung consultant add NAME"))
+        return
+    t = table(_("id"), _("name"), _("open"), _("max"), _("active"))
+    for r in rows:
+        t.add_row(str(r["id"]), r["name"], str(r["open_cases"]), str(r["max_caseload"]), _("yes") if r["active"] else _("no"))
+    console().print(t)
+
+
+@consultant_app.command("set-max")
+def consultant_set_max(
+    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+    max_caseload: Annotated[int, typer.Argument(help="New maximum number of open cases.")],
+) -> None:
+    """Raise or lower a consultant's maximum caseload. Example: ipsung consultant set-max 'Mette Holm' 10"""
+    from ipsung import service
+
+    with session(write=True) as s:
+        load = service.set_max_caseload(s, name, max_caseload, today())
+    typer.echo(
+        _("{name}: max {max}, {open} open").format(
+            name=load.consultant.name, max=load.consultant.max_caseload, open=load.open_cases
+        )
+    )
+    if load.open_cases > load.consultant.max_caseload:
+        warn(_("{name} is now over max; reassign cases to bring the caseload down").format(name=load.consultant.name))
+
+
+@consultant_app.command("deactivate")
+def consultant_deactivate(name: Annotated[str, typer.Argument(help="The consultant's name.")]) -> None:
+    """Deactivate a consultant with no open cases. Example: ipsung consultant deactivate 'Mette Holm'"""
+    from ipsung import service
+
+    with session(write=True) as s:
+        c = service.deactivate_consultant(s, name)
+    typer.echo(_("Deactivated {name}").format(name=c.name))
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+def _referral_choices() -> str:
+    from ipsung import refdata
+
+    return ", ".join(refdata.referral_sources())
+
+
+def _optional(value, option_given: bool, label: str, parse, default: str = ""):
+    """An optional value: asked for at a terminal when not given; empty means none."""
+    if option_given or not interactive():
+        return value
+    return ask(label, lambda text: parse(text) if text.strip() else None, default=default or "")
+
+
+@app.command()
+def intake(
+    name: Annotated[str | None, typer.Option("--name", help="The young person's name.")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")] = None,
+    cpr: Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")] = None,
+    referral_date: Annotated[
+        str | None, typer.Option("--referral-date", help="Day-first date (default today).")
+    ] = None,
+    referred_by: Annotated[
+        str | None,
+        typer.Option(
+            "--referred-by",
+            help="psychiatry, child-family, school, internship-coordinator, "
+            "education-guidance, youth-guide, employer, jobcenter, other.",
+        ),
+    ] = None,
+    consultant: Annotated[
+        str | None, typer.Option("--consultant", help="Default: the one with most free places.")
+    ] = None,
+    diagnosis: DiagnosisOpt = None,
+    under_assessment: Annotated[
+        bool | None,
+        typer.Option("--under-assessment/--not-under-assessment", help="Under assessment for unclear symptoms."),
+    ] = None,
+    mistrivsel: MistrivselOpt = None,
+    substance: SubstanceOpt = None,
+    motivated: MotivatedOpt = None,
+    normal_cognition: CognitionOpt = None,
+    goal: Annotated[str | None, typer.Option("--goal", help="The young person's own dream or wish.")] = None,
+    pathway: Annotated[
+        str | None, typer.Option("--pathway", help="job-placement, job-development or education.")
+    ] = None,
+    override: Annotated[
+        str | None, typer.Option("--override", help="Take in despite screening; the reason is stored.")
+    ] = None,
+    waitlist: Annotated[bool, typer.Option("--waitlist", help="Waitlist the case if no place is free.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Register a referral: screen, check capacity and store the case. At a terminal,
+    plain `ipsung intake` asks for each missing value.
+
+    Example: ipsung intake --name 'Sofie Jensen' --birth-date 14-03-2010
+    --referred-by school --mistrivsel absence --substance A --motivated --normal-cognition
+    """
+    from ipsung import rules, schemas, service
+
+    name = require(name, "--name", _("Name"), _non_empty)
+    if birth_date is None and cpr is None:
+        birth, cpr_digits = require(None, "--birth-date or --cpr", _("Birth date or CPR number"), _person)
+    else:
+        birth, cpr_digits = parse_person(birth_date, cpr)
+    if referral_date is None and interactive():
+        referral = ask(_("Referral date"), lambda t: parse_date(t, "--referral-date"), "today")
+    else:
+        referral = parse_date(referral_date or "today", "--referral-date")
+    rules.not_in_future(referral, today(), "--referral-date")
+    referred_by = require(
+        referred_by and rules.parse_referral_source(referred_by),
+        "--referred-by",
+        _("Referred by ({choices})").format(choices=_referral_choices()),
+        rules.parse_referral_source,
+    )
+    consultant = _optional(consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip)
+    diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
+    if not diagnosis and interactive():
+        diagnoses = _optional(
+            diagnoses, False, _("Diagnoses, ICD-10 F codes, comma-separated (empty: none)"),
+            lambda t: parse_evidence([t], None)[0],
+        ) or ()
+    if not diagnosis and not mistrivsel and under_assessment is None and interactive():
+        under_assessment = ask(_("Under assessment for unclear symptoms? (y/n)"), parse_yes_no, "n")
+    if not mistrivsel and interactive():
+        signs = _optional(
+            signs, False, _("Signs of mistrivsel: sadness, anxiety, isolation, absence, school-refusal (empty: none)"),
+            lambda t: parse_evidence(None, [t])[1],
+        ) or ()
+    level = require(substance and rules.parse_substance(substance), "--substance", _("Substance use level (A-E)"), rules.parse_substance)
+    motivated = require(motivated, "--motivated or --not-motivated", _("Motivated for education or employment? (y/n)"), parse_yes_no)
+    normal_cognition = require(
+        normal_cognition, "--normal-cognition or --reduced-cognition", _("Age-appropriate cognitive function? (y/n)"), parse_yes_no
+    )
+    goal = _optional(goal, goal is not None, _("The young person's own goal or dream (empty: none)"), str.strip)
+    pathway = _optional(
+        pathway, pathway is not None, _("Pathway: job-placement, job-development, education (empty: none)"),
+        lambda t: rules.parse_choice(t, rules.PATHWAYS, "--pathway"),
+    )
+    data = build(
+        schemas.IntakeData,
+        name=name, birth_date=birth, cpr=cpr_digits, referral_date=referral, referred_by=referred_by,
+        consultant=consultant or None, diagnoses=diagnoses, under_assessment=bool(under_assessment),
+        mistrivsel=signs, substance=level, motivated=motivated, normal_cognition=normal_cognition,
+        goal=goal, pathway=pathway, override=override, waitlist=waitlist,
+    )
+    try:
+        with session(write=True) as s:
+            case, screening = service.intake(s, data, today())
+            result = {"id": case.id, "status": case.status, "consultant": case.consultant.name if case.consultant else None,
+                      "track": case.track, "enrolled_on": case.enrolled_on, "eligible": screening.eligible}
+    except NotEligible as refused:
+        if json_out:
+            print_json({"id": None, "status": "refused", **refused.screening.as_dict()})
+        else:
+            render_screening(refused.screening, referral)
+        raise
+    if json_out:
+        print_json(result)
+        return
+    if result["status"] == "waitlisted":
+        typer.echo(_("Case {id} is on the waitlist (no free place)").format(id=result["id"]))
+    else:
+        typer.echo(
+            _("Case {id} taken in: {consultant}, track {track}, enrolled {on}").format(
+                id=result["id"], consultant=result["consultant"], track=result["track"],
+                on=rules.format_date(result["enrolled_on"]),
+            )
+        )
+    if not screening.eligible:
+        warn(_("taken in despite screening; the override reason is stored"))
+
+
+def _non_empty(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise BadInput(_("--name: a name is required"))
+    return text
+
+
+def _person(text: str) -> tuple[date, str | None]:
+    """A typed answer that is either a CPR number or a birth date."""
+    digits = text.strip().replace("-", "")
+    if digits.isdigit() and len(digits) == 10:
+        return parse_person(None, text)
+    return parse_person(text, None)
+
+
+# --- list and show ---------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_cases(
+    status: Annotated[str, typer.Option("--status", help="active, waitlisted, closed or all.")] = "active",
+    consultant: Annotated[str | None, typer.Option("--consultant", help="Only this consultant's cases.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List cases (default: active). Example: ipsung list --status all --consultant 'Mette Holm'"""
+    from ipsung import rules, service
+
+    with session(write=False) as s:
+        rows = service.list_cases(s, status, consultant)
+        documents = [
+            {"id": p.id, "name": p.name, "status": p.status, "consultant": consultant_name, "track": p.track,
+             "enrolled_on": p.enrolled_on, "last_youth_contact": last}
+            for p, consultant_name, last in rows
+        ]
+    if json_out:
+        print_json(documents)
+        return
+    if not documents:
+        typer.echo(_("No {status} cases.").format(status=status if status != "all" else ""))
+        return
+    t = table(_("id"), _("name"), _("status"), _("consultant"), _("track"), _("enrolled"), _("last youth contact"))
+    for d in documents:
+        t.add_row(str(d["id"]), d["name"] or _("(anonymised)"), d["status"], d["consultant"] or "-", d["track"],
+                  rules.format_date(d["enrolled_on"]) or "-", rules.format_date(d["last_youth_contact"]) or "-")
+    console().print(t)
+
+
+@app.command()
+def show(
+    participant: Annotated[int, typer.Argument(help="Case id.")],
+    reveal_cpr: Annotated[bool, typer.Option("--reveal-cpr", help="Show the full CPR number (recorded).")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Everything about one case, contacts as a timeline. The read is recorded in the
+    audit log. Example: ipsung show 12"""
+    from ipsung import case_view, service
+    from ipsung.cli import location
+
+    # The audit row makes show a write, but never create a database just to find nothing.
+    with session(write=location().exists) as s:
+        case = service.show_case(s, participant, reveal_cpr)
+        detail = case_view.detail(case, today(), reveal_cpr)
+    if json_out:
+        print_json(detail)
+    else:
+        case_view.render(detail, console())

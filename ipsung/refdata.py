@@ -1,0 +1,59 @@
+"""The reference lists in data/: ICD-10 chapter F, referral sources, mistrivsel signs.
+
+They ship inside the package as `ipsung.data`, so a non-editable install finds them.
+Each list is read once per process and is immutable afterwards: to the rules they are
+constants, kept as data so that a team can read and correct them without reading code.
+"""
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+def _load(name: str) -> Any:
+    try:
+        text = resources.files("ipsung.data").joinpath(name).read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        # Running from a source checkout without an install: data/ sits beside ipsung/.
+        text = (Path(__file__).parent.parent / "data" / name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def icd10() -> dict[str, Any]:
+    return _load("icd10_f.json")
+
+
+@cache
+def icd10_categories() -> frozenset[str]:
+    """Every three-character chapter F category that exists, e.g. 'F84'."""
+    return frozenset(icd10()["categories"])
+
+
+def icd10_name(code: str) -> dict[str, str] | None:
+    """English and Danish names of a normalised code ('F84.0' or 'F84'), most specific first."""
+    data = icd10()
+    if code in data["subcategories"]:
+        return data["subcategories"][code]
+    return data["categories"].get(code[:3])
+
+
+def icd10_block(code: str) -> dict[str, str] | None:
+    """The block ('F80-F89 Disorders of psychological development') a code belongs to."""
+    category = code[:3]
+    for block in icd10()["blocks"]:
+        if block["from"] <= category <= block["to"]:
+            return block
+    return None
+
+
+@cache
+def referral_sources() -> dict[str, dict[str, str]]:
+    return {s["code"]: s for s in _load("referral_sources.json")["referral_sources"]}
+
+
+@cache
+def mistrivsel_signs() -> dict[str, dict[str, str]]:
+    return {s["code"]: s for s in _load("mistrivsel_signs.json")["mistrivsel_signs"]}
