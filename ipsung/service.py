@@ -36,7 +36,7 @@ def open_cases_by_consultant(session: Session, day: date) -> dict[int, int]:
         .where(open_on(day), Participant.consultant_id.is_not(None))
         .group_by(Participant.consultant_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def find_consultant(session: Session, name: str) -> Consultant:
@@ -240,7 +240,7 @@ def list_cases(session: Session, status: str = "active", consultant: str | None 
         query = query.where(Participant.status == status)
     if consultant:
         query = query.where(Participant.consultant_id == find_consultant(session, consultant).id)
-    return session.execute(query).tuples().all()
+    return session.execute(query).all()
 
 
 def get_case(session: Session, participant_id: int) -> Participant:
