@@ -19,7 +19,9 @@ def os_user() -> str:
         return "unknown"
 
 
-def record(session: Session, command: str, participant_id: int | None = None, change: str = "") -> None:
+def record(
+    session: Session, command: str, participant_id: int | None = None, change: str = ""
+) -> None:
     """Add one row in the command's own transaction, so that it lands exactly when the change does."""
     session.add(
         AuditEntry(

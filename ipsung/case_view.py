@@ -109,14 +109,20 @@ def render(d: dict, console) -> None:
     for p in d["placements"]:
         events.append((p["start"], _("placement"), _placement_text(p)))
         if p["end"]:
-            events.append((p["end"], _("placement end"), f"{p['kind']} {p['end_reason'] or ''}".strip()))
+            events.append(
+                (p["end"], _("placement end"), f"{p['kind']} {p['end_reason'] or ''}".strip())
+            )
     for a in d["aftercare"]:
         events.append((a["start"], _("aftercare"), _("started")))
         if a["end"]:
             events.append((a["end"], _("aftercare"), _("ended")))
     for r in d["progress"]:
         events.append(
-            (r["date"], _("progress"), f"outlook {r['outlook']}, insight {r['insight']}, skills {r['skills']}")
+            (
+                r["date"],
+                _("progress"),
+                f"outlook {r['outlook']}, insight {r['insight']}, skills {r['skills']}",
+            )
         )
     console.print()
     if not events:

@@ -130,7 +130,11 @@ def _version(value: bool) -> None:
 def main_options(
     db: Annotated[
         str | None,
-        typer.Option("--db", metavar="PATH", help="Database file (default: IPSUNG_DB, then the user's data folder)."),
+        typer.Option(
+            "--db",
+            metavar="PATH",
+            help="Database file (default: IPSUNG_DB, then the user's data folder).",
+        ),
     ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt; a missing value is an error.")
@@ -165,9 +169,7 @@ def session(write: bool) -> Iterator[Any]:
 
     loc = db.resolve(state.db)
     if not write and not loc.exists:
-        typer.echo(
-            _("Note: there is no database at {path} yet").format(path=loc.path), err=True
-        )
+        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
     with db.session(loc, write=write) as s:
         yield s
 
@@ -211,7 +213,9 @@ def ask(label: str, parse: Callable[[str], T], default: str | None = None) -> T:
             error_line(str(exc))
 
 
-def require(value: T | None, option: str, label: str, parse: Callable[[str], T], default: str | None = None) -> T:
+def require(
+    value: T | None, option: str, label: str, parse: Callable[[str], T], default: str | None = None
+) -> T:
     """A required value: given, asked for at a terminal, or a usage error naming the option."""
     if value is not None:
         return value
@@ -358,7 +362,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def screen(
     birth_date: Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")] = None,
     cpr: Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")] = None,
-    on: Annotated[str, typer.Option("--on", help="Referral date the age is measured on.")] = "today",
+    on: Annotated[
+        str, typer.Option("--on", help="Referral date the age is measured on.")
+    ] = "today",
     diagnosis: DiagnosisOpt = None,
     under_assessment: UnderAssessmentOpt = False,
     mistrivsel: MistrivselOpt = None,

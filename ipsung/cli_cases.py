@@ -13,7 +13,6 @@ from ipsung.cli import (
     MistrivselOpt,
     MotivatedOpt,
     SubstanceOpt,
-    UnderAssessmentOpt,
     app,
     ask,
     build,
@@ -54,7 +53,11 @@ def consultant_add(
     if json_out:
         print_json({"id": c.id, "name": c.name, "max_caseload": c.max_caseload})
     else:
-        typer.echo(_("Added consultant {id}: {name} (max {max})").format(id=c.id, name=c.name, max=c.max_caseload))
+        typer.echo(
+            _("Added consultant {id}: {name} (max {max})").format(
+                id=c.id, name=c.name, max=c.max_caseload
+            )
+        )
 
 
 @consultant_app.command("list")
@@ -82,7 +85,13 @@ def consultant_list(json_out: JsonOpt = False) -> None:
         return
     t = table(_("id"), _("name"), _("open"), _("max"), _("active"))
     for r in rows:
-        t.add_row(str(r["id"]), r["name"], str(r["open_cases"]), str(r["max_caseload"]), _("yes") if r["active"] else _("no"))
+        t.add_row(
+            str(r["id"]),
+            r["name"],
+            str(r["open_cases"]),
+            str(r["max_caseload"]),
+            _("yes") if r["active"] else _("no"),
+        )
     console().print(t)
 
 
@@ -102,11 +111,17 @@ def consultant_set_max(
         )
     )
     if load.open_cases > load.consultant.max_caseload:
-        warn(_("{name} is now over max; reassign cases to bring the caseload down").format(name=load.consultant.name))
+        warn(
+            _("{name} is now over max; reassign cases to bring the caseload down").format(
+                name=load.consultant.name
+            )
+        )
 
 
 @consultant_app.command("deactivate")
-def consultant_deactivate(name: Annotated[str, typer.Argument(help="The consultant's name.")]) -> None:
+def consultant_deactivate(
+    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+) -> None:
     """Deactivate a consultant with no open cases. Example: ipsung consultant deactivate 'Mette Holm'"""
     from ipsung import service
 
@@ -153,20 +168,28 @@ def intake(
     diagnosis: DiagnosisOpt = None,
     under_assessment: Annotated[
         bool | None,
-        typer.Option("--under-assessment/--not-under-assessment", help="Under assessment for unclear symptoms."),
+        typer.Option(
+            "--under-assessment/--not-under-assessment",
+            help="Under assessment for unclear symptoms.",
+        ),
     ] = None,
     mistrivsel: MistrivselOpt = None,
     substance: SubstanceOpt = None,
     motivated: MotivatedOpt = None,
     normal_cognition: CognitionOpt = None,
-    goal: Annotated[str | None, typer.Option("--goal", help="The young person's own dream or wish.")] = None,
+    goal: Annotated[
+        str | None, typer.Option("--goal", help="The young person's own dream or wish.")
+    ] = None,
     pathway: Annotated[
         str | None, typer.Option("--pathway", help="job-placement, job-development or education.")
     ] = None,
     override: Annotated[
-        str | None, typer.Option("--override", help="Take in despite screening; the reason is stored.")
+        str | None,
+        typer.Option("--override", help="Take in despite screening; the reason is stored."),
     ] = None,
-    waitlist: Annotated[bool, typer.Option("--waitlist", help="Waitlist the case if no place is free.")] = False,
+    waitlist: Annotated[
+        bool, typer.Option("--waitlist", help="Waitlist the case if no place is free.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Register a referral: screen, check capacity and store the case. At a terminal,
@@ -179,7 +202,9 @@ def intake(
 
     name = require(name, "--name", _("Name"), _non_empty)
     if birth_date is None and cpr is None:
-        birth, cpr_digits = require(None, "--birth-date or --cpr", _("Birth date or CPR number"), _person)
+        birth, cpr_digits = require(
+            None, "--birth-date or --cpr", _("Birth date or CPR number"), _person
+        )
     else:
         birth, cpr_digits = parse_person(birth_date, cpr)
     if referral_date is None and interactive():
@@ -193,42 +218,91 @@ def intake(
         _("Referred by ({choices})").format(choices=_referral_choices()),
         rules.parse_referral_source,
     )
-    consultant = _optional(consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip)
+    consultant = _optional(
+        consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip
+    )
     diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
     if not diagnosis and interactive():
-        diagnoses = _optional(
-            diagnoses, False, _("Diagnoses, ICD-10 F codes, comma-separated (empty: none)"),
-            lambda t: parse_evidence([t], None)[0],
-        ) or ()
+        diagnoses = (
+            _optional(
+                diagnoses,
+                False,
+                _("Diagnoses, ICD-10 F codes, comma-separated (empty: none)"),
+                lambda t: parse_evidence([t], None)[0],
+            )
+            or ()
+        )
     if not diagnosis and not mistrivsel and under_assessment is None and interactive():
         under_assessment = ask(_("Under assessment for unclear symptoms? (y/n)"), parse_yes_no, "n")
     if not mistrivsel and interactive():
-        signs = _optional(
-            signs, False, _("Signs of mistrivsel: sadness, anxiety, isolation, absence, school-refusal (empty: none)"),
-            lambda t: parse_evidence(None, [t])[1],
-        ) or ()
-    level = require(substance and rules.parse_substance(substance), "--substance", _("Substance use level (A-E)"), rules.parse_substance)
-    motivated = require(motivated, "--motivated or --not-motivated", _("Motivated for education or employment? (y/n)"), parse_yes_no)
-    normal_cognition = require(
-        normal_cognition, "--normal-cognition or --reduced-cognition", _("Age-appropriate cognitive function? (y/n)"), parse_yes_no
+        signs = (
+            _optional(
+                signs,
+                False,
+                _(
+                    "Signs of mistrivsel: sadness, anxiety, isolation, absence, school-refusal (empty: none)"
+                ),
+                lambda t: parse_evidence(None, [t])[1],
+            )
+            or ()
+        )
+    level = require(
+        substance and rules.parse_substance(substance),
+        "--substance",
+        _("Substance use level (A-E)"),
+        rules.parse_substance,
     )
-    goal = _optional(goal, goal is not None, _("The young person's own goal or dream (empty: none)"), str.strip)
+    motivated = require(
+        motivated,
+        "--motivated or --not-motivated",
+        _("Motivated for education or employment? (y/n)"),
+        parse_yes_no,
+    )
+    normal_cognition = require(
+        normal_cognition,
+        "--normal-cognition or --reduced-cognition",
+        _("Age-appropriate cognitive function? (y/n)"),
+        parse_yes_no,
+    )
+    goal = _optional(
+        goal, goal is not None, _("The young person's own goal or dream (empty: none)"), str.strip
+    )
     pathway = _optional(
-        pathway, pathway is not None, _("Pathway: job-placement, job-development, education (empty: none)"),
+        pathway,
+        pathway is not None,
+        _("Pathway: job-placement, job-development, education (empty: none)"),
         lambda t: rules.parse_choice(t, rules.PATHWAYS, "--pathway"),
     )
     data = build(
         schemas.IntakeData,
-        name=name, birth_date=birth, cpr=cpr_digits, referral_date=referral, referred_by=referred_by,
-        consultant=consultant or None, diagnoses=diagnoses, under_assessment=bool(under_assessment),
-        mistrivsel=signs, substance=level, motivated=motivated, normal_cognition=normal_cognition,
-        goal=goal, pathway=pathway, override=override, waitlist=waitlist,
+        name=name,
+        birth_date=birth,
+        cpr=cpr_digits,
+        referral_date=referral,
+        referred_by=referred_by,
+        consultant=consultant or None,
+        diagnoses=diagnoses,
+        under_assessment=bool(under_assessment),
+        mistrivsel=signs,
+        substance=level,
+        motivated=motivated,
+        normal_cognition=normal_cognition,
+        goal=goal,
+        pathway=pathway,
+        override=override,
+        waitlist=waitlist,
     )
     try:
         with session(write=True) as s:
             case, screening = service.intake(s, data, today())
-            result = {"id": case.id, "status": case.status, "consultant": case.consultant.name if case.consultant else None,
-                      "track": case.track, "enrolled_on": case.enrolled_on, "eligible": screening.eligible}
+            result = {
+                "id": case.id,
+                "status": case.status,
+                "consultant": case.consultant.name if case.consultant else None,
+                "track": case.track,
+                "enrolled_on": case.enrolled_on,
+                "eligible": screening.eligible,
+            }
     except NotEligible as refused:
         if json_out:
             print_json({"id": None, "status": "refused", **refused.screening.as_dict()})
@@ -243,7 +317,9 @@ def intake(
     else:
         typer.echo(
             _("Case {id} taken in: {consultant}, track {track}, enrolled {on}").format(
-                id=result["id"], consultant=result["consultant"], track=result["track"],
+                id=result["id"],
+                consultant=result["consultant"],
+                track=result["track"],
                 on=rules.format_date(result["enrolled_on"]),
             )
         )
@@ -271,8 +347,12 @@ def _person(text: str) -> tuple[date, str | None]:
 
 @app.command("list")
 def list_cases(
-    status: Annotated[str, typer.Option("--status", help="active, waitlisted, closed or all.")] = "active",
-    consultant: Annotated[str | None, typer.Option("--consultant", help="Only this consultant's cases.")] = None,
+    status: Annotated[
+        str, typer.Option("--status", help="active, waitlisted, closed or all.")
+    ] = "active",
+    consultant: Annotated[
+        str | None, typer.Option("--consultant", help="Only this consultant's cases.")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List cases (default: active). Example: ipsung list --status all --consultant 'Mette Holm'"""
@@ -281,8 +361,15 @@ def list_cases(
     with session(write=False) as s:
         rows = service.list_cases(s, status, consultant)
         documents = [
-            {"id": p.id, "name": p.name, "status": p.status, "consultant": consultant_name, "track": p.track,
-             "enrolled_on": p.enrolled_on, "last_youth_contact": last}
+            {
+                "id": p.id,
+                "name": p.name,
+                "status": p.status,
+                "consultant": consultant_name,
+                "track": p.track,
+                "enrolled_on": p.enrolled_on,
+                "last_youth_contact": last,
+            }
             for p, consultant_name, last in rows
         ]
     if json_out:
@@ -291,17 +378,34 @@ def list_cases(
     if not documents:
         typer.echo(_("No {status} cases.").format(status=status if status != "all" else ""))
         return
-    t = table(_("id"), _("name"), _("status"), _("consultant"), _("track"), _("enrolled"), _("last youth contact"))
+    t = table(
+        _("id"),
+        _("name"),
+        _("status"),
+        _("consultant"),
+        _("track"),
+        _("enrolled"),
+        _("last youth contact"),
+    )
     for d in documents:
-        t.add_row(str(d["id"]), d["name"] or _("(anonymised)"), d["status"], d["consultant"] or "-", d["track"],
-                  rules.format_date(d["enrolled_on"]) or "-", rules.format_date(d["last_youth_contact"]) or "-")
+        t.add_row(
+            str(d["id"]),
+            d["name"] or _("(anonymised)"),
+            d["status"],
+            d["consultant"] or "-",
+            d["track"],
+            rules.format_date(d["enrolled_on"]) or "-",
+            rules.format_date(d["last_youth_contact"]) or "-",
+        )
     console().print(t)
 
 
 @app.command()
 def show(
     participant: Annotated[int, typer.Argument(help="Case id.")],
-    reveal_cpr: Annotated[bool, typer.Option("--reveal-cpr", help="Show the full CPR number (recorded).")] = False,
+    reveal_cpr: Annotated[
+        bool, typer.Option("--reveal-cpr", help="Show the full CPR number (recorded).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Everything about one case, contacts as a timeline. The read is recorded in the

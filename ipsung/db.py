@@ -193,6 +193,7 @@ def session(location: Location, *, write: bool) -> Iterator[Session]:
         engine = _empty_engine()
     try:
         with Session(engine, expire_on_commit=False) as s, s.begin():
+            s.connection()  # BEGIN now: a writer holds the write lock before its first read
             yield s
     finally:
         engine.dispose()

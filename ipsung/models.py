@@ -59,9 +59,7 @@ class Participant(Base):
 
     __tablename__ = "participants"
     __table_args__ = (
-        CheckConstraint(
-            "substance IN ('A', 'B', 'C', 'D', 'E')", name="substance_level"
-        ),
+        CheckConstraint("substance IN ('A', 'B', 'C', 'D', 'E')", name="substance_level"),
         CheckConstraint("track IN ('ips', 'ips-like')", name="track"),
         Index(None, "consultant_id"),
     )

@@ -299,17 +299,25 @@ class Screening:
 def _age_criterion(age: int, on: date) -> Criterion:
     on_text = format_date(on)
     if age < MIN_AGE:
-        return Criterion("age", False, _("{age} years on {on}: under 15").format(age=age, on=on_text))
+        return Criterion(
+            "age", False, _("{age} years on {on}: under 15").format(age=age, on=on_text)
+        )
     if age > MAX_AGE:
-        return Criterion("age", False, _("{age} years on {on}: 18 or over").format(age=age, on=on_text))
-    return Criterion("age", True, _("{age} years on {on}: within 15-17").format(age=age, on=on_text))
+        return Criterion(
+            "age", False, _("{age} years on {on}: 18 or over").format(age=age, on=on_text)
+        )
+    return Criterion(
+        "age", True, _("{age} years on {on}: within 15-17").format(age=age, on=on_text)
+    )
 
 
 def _target_group_criterion(inp: ScreeningInput) -> Criterion:
     qualifying = [d for d in inp.diagnoses if diagnosis_qualifies(d)]
     if qualifying:
         return Criterion(
-            "target_group", True, _("qualifying diagnosis {codes}").format(codes=", ".join(qualifying))
+            "target_group",
+            True,
+            _("qualifying diagnosis {codes}").format(codes=", ".join(qualifying)),
         )
     if inp.under_assessment:
         return Criterion("target_group", True, _("under assessment for unclear symptoms"))
@@ -323,9 +331,9 @@ def _target_group_criterion(inp: ScreeningInput) -> Criterion:
         return Criterion(
             "target_group",
             False,
-            _("{codes} do not qualify on their own, and no sign of mistrivsel or assessment").format(
-                codes=", ".join(inp.diagnoses)
-            ),
+            _(
+                "{codes} do not qualify on their own, and no sign of mistrivsel or assessment"
+            ).format(codes=", ".join(inp.diagnoses)),
         )
     return Criterion(
         "target_group", False, _("no diagnosis, assessment or sign of mistrivsel given")
@@ -334,10 +342,10 @@ def _target_group_criterion(inp: ScreeningInput) -> Criterion:
 
 def _substance_criterion(level: str) -> Criterion:
     passed = level in ("A", "B", "C")
-    verdict = _("within the target group") if passed else _("severe use is outside the target group")
-    return Criterion(
-        "substance_use", passed, f"{level} ({_(SUBSTANCE_LEVELS[level])}): {verdict}"
+    verdict = (
+        _("within the target group") if passed else _("severe use is outside the target group")
     )
+    return Criterion("substance_use", passed, f"{level} ({_(SUBSTANCE_LEVELS[level])}): {verdict}")
 
 
 def _cognition_criterion(inp: ScreeningInput) -> Criterion:
@@ -366,7 +374,9 @@ def _next_step(age: int, failed: list[Criterion]) -> str | None:
         return _("too young for IPS Ung: the school and UU guidance until the age of 15")
     return {
         "target_group": _("an interdisciplinary assessment (TFA) of the young person's needs"),
-        "substance_use": _("substance-use treatment first; refer again when use is at most moderate"),
+        "substance_use": _(
+            "substance-use treatment first; refer again when use is at most moderate"
+        ),
         "motivation": _("motivational work with the referrer or youth guide, then refer again"),
         "cognition": _("an effort for young people with reduced cognitive function (e.g. STU)"),
     }[first]

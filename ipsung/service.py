@@ -47,9 +47,7 @@ def find_consultant(session: Session, name: str) -> Consultant:
     if consultant is None:
         known = session.scalars(select(Consultant.name).order_by(Consultant.name)).all()
         hint = _("known: {names}").format(names=", ".join(known)) if known else _("none added yet")
-        raise NotFound(
-            _("consultant '{name}' not found ({hint})").format(name=wanted, hint=hint)
-        )
+        raise NotFound(_("consultant '{name}' not found ({hint})").format(name=wanted, hint=hint))
     return consultant
 
 
@@ -64,7 +62,9 @@ def add_consultant(session: Session, name: str, max_caseload: int) -> Consultant
     if not name:
         raise BadInput(_("NAME: a consultant needs a name"))
     _check_max(max_caseload)
-    exists = session.scalar(select(Consultant.id).where(func.lower(Consultant.name) == name.lower()))
+    exists = session.scalar(
+        select(Consultant.id).where(func.lower(Consultant.name) == name.lower())
+    )
     if exists:
         raise BadInput(_("a consultant named '{name}' already exists").format(name=name))
     consultant = Consultant(name=name, max_caseload=max_caseload, active=True)
@@ -86,7 +86,9 @@ class ConsultantLoad:
         return rules.free_places(self.open_cases, self.consultant.max_caseload)
 
 
-def consultant_loads(session: Session, day: date, active_only: bool = False) -> list[ConsultantLoad]:
+def consultant_loads(
+    session: Session, day: date, active_only: bool = False
+) -> list[ConsultantLoad]:
     counts = open_cases_by_consultant(session, day)
     query = select(Consultant).order_by(Consultant.name)
     if active_only:
@@ -104,7 +106,9 @@ def set_max_caseload(session: Session, name: str, max_caseload: int, today: date
         "consultant set-max",
         change=f"consultant {consultant.id} max_caseload {old}->{max_caseload}",
     )
-    return ConsultantLoad(consultant, open_cases_by_consultant(session, today).get(consultant.id, 0))
+    return ConsultantLoad(
+        consultant, open_cases_by_consultant(session, today).get(consultant.id, 0)
+    )
 
 
 def deactivate_consultant(session: Session, name: str) -> Consultant:
@@ -118,11 +122,13 @@ def deactivate_consultant(session: Session, name: str) -> Consultant:
         raise IpsungError(
             _(
                 "{name} still has {n} open case(s); reassign or close them first "
-                "(ipsung list --consultant \"{name}\")"
+                '(ipsung list --consultant "{name}")'
             ).format(name=consultant.name, n=open_count)
         )
     consultant.active = False
-    audit.record(session, "consultant deactivate", change=f"consultant {consultant.id} active=false")
+    audit.record(
+        session, "consultant deactivate", change=f"consultant {consultant.id} active=false"
+    )
     return consultant
 
 
@@ -166,7 +172,9 @@ def _choose_consultant(session: Session, data: IntakeData, today: date) -> Consu
         return best.consultant
     if data.waitlist:
         return None
-    raise CapacityFull(_("the whole team is full; pass --waitlist to put the young person on the waitlist"))
+    raise CapacityFull(
+        _("the whole team is full; pass --waitlist to put the young person on the waitlist")
+    )
 
 
 def intake(session: Session, data: IntakeData, today: date) -> tuple[Participant, rules.Screening]:
@@ -179,7 +187,9 @@ def intake(session: Session, data: IntakeData, today: date) -> tuple[Participant
         duplicate = session.scalar(select(Participant.id).where(Participant.cpr == data.cpr))
         if duplicate:
             raise BadInput(
-                _("--cpr: a case with this CPR number already exists (case {id})").format(id=duplicate)
+                _("--cpr: a case with this CPR number already exists (case {id})").format(
+                    id=duplicate
+                )
             )
     consultant = _choose_consultant(session, data, today)
     case = Participant(

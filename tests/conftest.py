@@ -49,8 +49,14 @@ def run(env):
 
 
 ELIGIBLE = [
-    "--referred-by", "school", "--mistrivsel", "absence", "--substance", "A",
-    "--motivated", "--normal-cognition",
+    "--referred-by",
+    "school",
+    "--mistrivsel",
+    "absence",
+    "--substance",
+    "A",
+    "--motivated",
+    "--normal-cognition",
 ]
 
 
@@ -63,4 +69,14 @@ def team(run):
 
 
 def intake_args(name: str = "Sofie Jensen", birth: str = "14-03-2010", *extra: str) -> list[str]:
-    return ["intake", "--name", name, "--birth-date", birth, "--referral-date", "02-11-2026", *ELIGIBLE, *extra]
+    return [
+        "intake",
+        "--name",
+        name,
+        "--birth-date",
+        birth,
+        "--referral-date",
+        "02-11-2026",
+        *ELIGIBLE,
+        *extra,
+    ]

@@ -1,0 +1,28 @@
+"""Fast start: the CLI module imports only typer and the standard library at the top."""
+
+import subprocess
+import sys
+
+HEAVY = ("sqlalchemy", "alembic", "pydantic", "rich")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"import sys; {code}; print(' '.join(sorted(m for m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return {m.split(".")[0] for m in out.stdout.split()}
+
+
+def test_import_cli_is_light():
+    loaded = _imported_after("import ipsung.cli")
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_screen_runs_without_the_database_stack():
+    code = (
+        "from typer.testing import CliRunner; from ipsung.cli import app; "
+        "r = CliRunner().invoke(app, ['screen', '--birth-date', '01-01-2010', '--on', '23-11-2026', "
+        "'--mistrivsel', 'angst', '--substance', 'A', '--motivated', '--normal-cognition']); "
+        "assert r.exit_code == 0, r.output"
+    )
+    loaded = _imported_after(code)
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
