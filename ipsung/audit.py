@@ -22,7 +22,7 @@ def os_user() -> str:
 def record(
     session: Session, command: str, participant_id: int | None = None, change: str = ""
 ) -> None:
-    """Add one row in the command's own transaction, so that it lands exactly when the change does."""
+    """Add one row in the command's own transaction: it lands exactly when the change does."""
     session.add(
         AuditEntry(
             at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -100,7 +100,10 @@ def consultant_set_max(
     name: Annotated[str, typer.Argument(help="The consultant's name.")],
     max_caseload: Annotated[int, typer.Argument(help="New maximum number of open cases.")],
 ) -> None:
-    """Raise or lower a consultant's maximum caseload. Example: ipsung consultant set-max 'Mette Holm' 10"""
+    """Raise or lower a consultant's maximum caseload.
+
+    Example: ipsung consultant set-max 'Mette Holm' 10
+    """
     from ipsung import service
 
     with session(write=True) as s:
@@ -122,7 +125,10 @@ def consultant_set_max(
 def consultant_deactivate(
     name: Annotated[str, typer.Argument(help="The consultant's name.")],
 ) -> None:
-    """Deactivate a consultant with no open cases. Example: ipsung consultant deactivate 'Mette Holm'"""
+    """Deactivate a consultant with no open cases.
+
+    Example: ipsung consultant deactivate 'Mette Holm'
+    """
     from ipsung import service
 
     with session(write=True) as s:
@@ -240,7 +246,8 @@ def intake(
                 signs,
                 False,
                 _(
-                    "Signs of mistrivsel: sadness, anxiety, isolation, absence, school-refusal (empty: none)"
+                    "Signs of mistrivsel: sadness, anxiety, isolation, absence, school-refusal "
+                    "(empty: none)"
                 ),
                 lambda t: parse_evidence(None, [t])[1],
             )
@@ -342,7 +349,7 @@ def _person(text: str) -> tuple[date, str | None]:
     return parse_person(text, None)
 
 
-# --- list and show ---------------------------------------------------------------------------------
+# --- list and show ---
 
 
 @app.command("list")

@@ -20,7 +20,8 @@ def test_import_cli_is_light():
 def test_screen_runs_without_the_database_stack():
     code = (
         "from typer.testing import CliRunner; from ipsung.cli import app; "
-        "r = CliRunner().invoke(app, ['screen', '--birth-date', '01-01-2010', '--on', '23-11-2026', "
+        "r = CliRunner().invoke(app, ['screen', '--birth-date', '01-01-2010', "
+        "'--on', '23-11-2026', "
         "'--mistrivsel', 'angst', '--substance', 'A', '--motivated', '--normal-cognition']); "
         "assert r.exit_code == 0, r.output"
     )
