@@ -242,7 +242,9 @@ def build(model: Callable[..., T], **fields: Any) -> T:
 def console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    # Piped output is for scripts and files: wide enough that rows never wrap.
+    width = None if sys.stdout.isatty() else 250
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def table(*headers: str):
@@ -410,7 +412,7 @@ def screen(
 
 
 # The commands of the other screens live in their own modules, registered on `app`.
-from ipsung import cli_cases  # noqa: E402, F401  (registers consultant, intake, list, show)
+from ipsung import cli_cases, cli_daily  # noqa: E402, F401  (they register their commands)
 
 
 def main() -> None:

@@ -419,3 +419,202 @@ def capacity_state(open_cases: int, max_caseload: int) -> str:
 
 def free_places(open_cases: int, max_caseload: int) -> int:
     return max(0, max_caseload - open_cases)
+
+
+# --- daily work: kinds, channels, reasons ------------------------------------------------
+
+CONTACT_KINDS = (
+    "youth",
+    "three-party",
+    "employer",
+    "education",
+    "treatment",
+    "network",
+    "caseworker",
+)
+YOUTH_CONTACT_KINDS = ("youth", "three-party")  # the weekly contact with the young person
+CHANNELS = ("in-person", "phone", "video", "text", "email")
+PLACEMENT_KINDS = (
+    "internship",  # virksomhedspraktik
+    "ordinary-job",
+    "flex-job",
+    "wage-subsidy",  # løntilskud
+    "education",
+    "fgu",
+    "apprenticeship",  # elev/læreplads
+)
+# What counts as "started a job or education" (SPEC §8); internship and wage subsidy do not.
+COUNTED_PLACEMENT_KINDS = ("ordinary-job", "flex-job", "education", "fgu", "apprenticeship")
+CLOSE_REASONS = ("goal-reached", "declined", "moved", "no-contact", "transferred", "other")
+# A closing three-party contact: one logged within this many days before the closing date.
+CLOSING_CONTACT_WINDOW_DAYS = 30
+
+
+def parse_rating(value: int, option: str) -> int:
+    """A progress rating on one of Ungegarantien's three dimensions: a whole number 1-5."""
+    if not 1 <= value <= 5:
+        raise BadInput(
+            _("{option}: a rating is a whole number from 1 to 5, not {value}").format(
+                option=option, value=value
+            )
+        )
+    return value
+
+
+def parse_minutes(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise BadInput(_("--minutes: cannot be negative ({value})").format(value=value))
+    return value
+
+
+def parse_hours(value: float | None) -> float | None:
+    if value is not None and not 0 <= value <= 80:
+        raise BadInput(
+            _("--hours: hours per week lie between 0 and 80, not {value:g}").format(value=value)
+        )
+    return value
+
+
+# --- the due list ------------------------------------------------------------------------
+
+DUE_REASONS = (
+    "weekly-contact",
+    "intake-meeting",
+    "employer-contact",
+    "placement-follow-up",
+    "progress-rating",
+    "period-review",
+    "waitlist",
+)
+WEEKLY_CONTACT_DAYS = 7
+INTAKE_MEETING_DAYS = 14
+EMPLOYER_CONTACT_DAYS = 30  # IPS: a rapid job search, first employer contact within 30 days
+FOLLOW_UP_DAYS = 3
+PROGRESS_RATING_DAYS = 91
+PERIOD_WEEKS = 26
+PERIOD_NOTICE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class RecentPlacement:
+    start: date
+    kind: str
+    contact_since_start: bool
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the due list needs to know about one open case, as of the day asked about."""
+
+    participant_id: int
+    consultant: str | None
+    enrolled_on: date
+    last_youth_contact: date | None = None
+    has_three_party: bool = False
+    has_employer_contact: bool = False
+    last_rating: date | None = None
+    recent_placements: tuple[RecentPlacement, ...] = ()
+
+
+@dataclass(frozen=True)
+class DueItem:
+    participant_id: int
+    consultant: str | None
+    reason: str
+    since: date  # the first day the task was due
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {
+            "participant_id": self.participant_id,
+            "consultant": self.consultant,
+            "reason": self.reason,
+            "since": self.since,
+            "detail": self.detail,
+        }
+
+
+def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
+    """Every reason an open case needs doing on `on`, with the day each became due."""
+    items = []
+
+    def add(reason: str, since: date, detail: str) -> None:
+        items.append(DueItem(f.participant_id, f.consultant, reason, since, detail))
+
+    last = f.last_youth_contact or f.enrolled_on
+    if (on - last).days > WEEKLY_CONTACT_DAYS:
+        what = (
+            _("last youth contact")
+            if f.last_youth_contact
+            else _("no youth contact since enrolment")
+        )
+        add(
+            "weekly-contact",
+            last + timedelta(days=WEEKLY_CONTACT_DAYS + 1),
+            _("{what} {day} ({n} days ago)").format(
+                what=what, day=format_date(last), n=(on - last).days
+            ),
+        )
+    if not f.has_three_party and (on - f.enrolled_on).days >= INTAKE_MEETING_DAYS:
+        add(
+            "intake-meeting",
+            f.enrolled_on + timedelta(days=INTAKE_MEETING_DAYS),
+            _("no three-party meeting since enrolment {day}").format(
+                day=format_date(f.enrolled_on)
+            ),
+        )
+    if not f.has_employer_contact and (on - f.enrolled_on).days >= EMPLOYER_CONTACT_DAYS:
+        add(
+            "employer-contact",
+            f.enrolled_on + timedelta(days=EMPLOYER_CONTACT_DAYS),
+            _("no employer contact since enrolment {day}").format(day=format_date(f.enrolled_on)),
+        )
+    for p in f.recent_placements:
+        if 0 <= (on - p.start).days <= FOLLOW_UP_DAYS and not p.contact_since_start:
+            add(
+                "placement-follow-up",
+                p.start,
+                _("{kind} started {day}, no contact since").format(
+                    kind=p.kind, day=format_date(p.start)
+                ),
+            )
+    rated = f.last_rating or f.enrolled_on
+    if (on - rated).days > PROGRESS_RATING_DAYS:
+        what = _("last rating") if f.last_rating else _("no rating since enrolment")
+        add(
+            "progress-rating",
+            rated + timedelta(days=PROGRESS_RATING_DAYS + 1),
+            _("{what} {day}").format(what=what, day=format_date(rated)),
+        )
+    period_end, number = next_period_end(f.enrolled_on, on)
+    if (period_end - on).days <= PERIOD_NOTICE_DAYS:
+        add(
+            "period-review",
+            period_end - timedelta(days=PERIOD_NOTICE_DAYS),
+            _("26-week period {n} ends {day}").format(n=number, day=format_date(period_end)),
+        )
+    return items
+
+
+def next_period_end(enrolled_on: date, on: date) -> tuple[date, int]:
+    """The end of the first 26-week period since enrolment that ends on or after `on`."""
+    length = PERIOD_WEEKS * 7
+    number = max(1, -(-(on - enrolled_on).days // length))  # ceiling division
+    return enrolled_on + timedelta(days=number * length), number
+
+
+def waitlist_item(participant_id: int, referral_date: date, free_in_team: int) -> DueItem:
+    return DueItem(
+        participant_id,
+        None,
+        "waitlist",
+        referral_date,
+        _("waitlisted since {day}; {n} free place(s) in the team").format(
+            day=format_date(referral_date), n=free_in_team
+        ),
+    )
+
+
+def sort_due(items: list[DueItem]) -> list[DueItem]:
+    """Most overdue first (oldest `since`), ties in the order of the reasons, then by case."""
+    return sorted(items, key=lambda i: (i.since, DUE_REASONS.index(i.reason), i.participant_id))

@@ -16,8 +16,6 @@ from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant
 from ipsung.schemas import IntakeData
 
-YOUTH_CONTACT_KINDS = ("youth", "three-party")
-
 # --- consultants -----------------------------------------------------------------------
 
 
@@ -232,7 +230,9 @@ STATUSES = ("active", "waitlisted", "closed", "all")
 def _last_youth_contact():
     return (
         select(func.max(Contact.date))
-        .where(Contact.participant_id == Participant.id, Contact.kind.in_(YOUTH_CONTACT_KINDS))
+        .where(
+            Contact.participant_id == Participant.id, Contact.kind.in_(rules.YOUTH_CONTACT_KINDS)
+        )
         .correlate(Participant)
         .scalar_subquery()
     )
@@ -275,3 +275,10 @@ def show_case(session: Session, participant_id: int, reveal_cpr: bool) -> Partic
     case = get_case(session, participant_id)
     audit.record(session, "show", case.id, "cpr revealed" if reveal_cpr and case.cpr else "")
     return case
+
+
+def is_empty(session: Session) -> bool:
+    """No consultant and no case yet (demo fills only such a database)."""
+    return not session.scalar(select(Consultant.id).limit(1)) and not session.scalar(
+        select(Participant.id).limit(1)
+    )

@@ -1,0 +1,434 @@
+"""Daily work on a case: contacts, placements, aftercare, progress ratings, closing,
+reassignment and corrections (SPEC §6). One transaction per call, as in service.py."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ipsung import audit, rules, service
+from ipsung.errors import BadInput, CapacityFull, IpsungError, NotFound
+from ipsung.i18n import _
+from ipsung.models import (
+    AftercarePeriod,
+    Consultant,
+    Contact,
+    Participant,
+    Placement,
+    ProgressRating,
+)
+
+
+def _case(session: Session, participant_id: int) -> Participant:
+    case = session.get(Participant, participant_id)
+    if case is None:
+        raise NotFound(_("PARTICIPANT: no case with id {id}").format(id=participant_id))
+    return case
+
+
+def _open_case(session: Session, participant_id: int) -> Participant:
+    """A case that still takes new entries: closed cases take no contacts, placements or ratings."""
+    case = _case(session, participant_id)
+    if case.closed_on is not None:
+        raise BadInput(
+            _("case {id} was closed on {day}; it takes no new entries").format(
+                id=case.id, day=rules.format_date(case.closed_on)
+            )
+        )
+    return case
+
+
+def _not_before(day: date, earliest: date, option: str, what: str) -> None:
+    if day < earliest:
+        raise BadInput(
+            _("{option}: {day} is before the case's {what} ({earliest})").format(
+                option=option,
+                day=rules.format_date(day),
+                what=what,
+                earliest=rules.format_date(earliest),
+            )
+        )
+
+
+def _enrolled(case: Participant) -> date:
+    if case.enrolled_on is None:
+        raise BadInput(
+            _("case {id} is on the waitlist; give it a consultant first (ipsung reassign)").format(
+                id=case.id
+            )
+        )
+    return case.enrolled_on
+
+
+# --- contacts ---------------------------------------------------------------------------
+
+
+def log_contact(
+    session: Session,
+    participant_id: int | None,
+    kind: str,
+    day: date,
+    today: date,
+    channel: str = "in-person",
+    minutes: int | None = None,
+    note: str | None = None,
+    employer: str | None = None,
+    consultant: str | None = None,
+) -> Contact:
+    kind = rules.parse_choice(kind, rules.CONTACT_KINDS, "--kind")
+    channel = rules.parse_choice(channel, rules.CHANNELS, "--channel")
+    rules.not_in_future(day, today, "--date")
+    minutes = rules.parse_minutes(minutes)
+    employer = " ".join(employer.split()) if employer else None
+    if participant_id is None:
+        if kind != "employer":
+            raise BadInput(_("PARTICIPANT: needed for a {kind} contact").format(kind=kind))
+        if not employer:
+            raise BadInput(
+                _("--employer: name the company for job development without a participant")
+            )
+        owner = _contact_consultant(session, consultant)
+        case = None
+    else:
+        case = _open_case(session, participant_id)
+        _not_before(day, case.referral_date, "--date", _("referral date"))
+        owner = service.find_consultant(session, consultant) if consultant else case.consultant
+    contact = Contact(
+        participant_id=case.id if case else None,
+        consultant_id=owner.id if owner else None,
+        date=day,
+        kind=kind,
+        channel=channel,
+        minutes=minutes,
+        note=note.strip() or None if note else None,
+        employer=employer,
+    )
+    session.add(contact)
+    session.flush()
+    audit.record(
+        session,
+        "log-contact",
+        contact.participant_id,
+        f"contact {contact.id} kind={kind} date={day.isoformat()} channel={channel}",
+    )
+    return contact
+
+
+def _contact_consultant(session: Session, name: str | None) -> Consultant:
+    """Job development belongs to a consultant: the one named, or the only active one."""
+    if name:
+        return service.find_consultant(session, name)
+    active = session.scalars(select(Consultant).where(Consultant.active)).all()
+    if len(active) == 1:
+        return active[0]
+    raise BadInput(_("--consultant: name the consultant who made the employer contact"))
+
+
+# --- placements -------------------------------------------------------------------------
+
+
+def add_placement(
+    session: Session,
+    participant_id: int,
+    kind: str,
+    start: date,
+    today: date,
+    hours: float | None = None,
+    employer: str | None = None,
+) -> Placement:
+    kind = rules.parse_choice(kind, rules.PLACEMENT_KINDS, "--kind")
+    hours = rules.parse_hours(hours)
+    employer = " ".join(employer.split()) if employer else None
+    case = _open_case(session, participant_id)
+    rules.not_in_future(start, today, "--start")
+    _not_before(start, _enrolled(case), "--start", _("enrolment"))
+    same = session.scalar(
+        select(Placement.id).where(
+            Placement.participant_id == case.id,
+            Placement.kind == kind,
+            Placement.end.is_(None),
+            func.coalesce(func.lower(Placement.employer), "") == (employer or "").lower(),
+        )
+    )
+    if same:
+        raise BadInput(
+            _(
+                "case {id} already has an open {kind} placement there (placement {p}); end it first"
+            ).format(id=case.id, kind=kind, p=same)
+        )
+    placement = Placement(
+        participant_id=case.id, kind=kind, start=start, hours=hours, employer=employer
+    )
+    session.add(placement)
+    session.flush()
+    audit.record(
+        session,
+        "placement add",
+        case.id,
+        f"placement {placement.id} kind={kind} start={start.isoformat()}",
+    )
+    return placement
+
+
+def end_placement(
+    session: Session, placement_id: int, end: date, today: date, reason: str | None = None
+) -> Placement:
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(_("PLACEMENT_ID: no placement with id {id}").format(id=placement_id))
+    if placement.end is not None:
+        raise BadInput(
+            _("placement {id} already ended on {day}").format(
+                id=placement.id, day=rules.format_date(placement.end)
+            )
+        )
+    rules.not_in_future(end, today, "--date")
+    _not_before(end, placement.start, "--date", _("placement start"))
+    placement.end = end
+    placement.end_reason = reason.strip() or None if reason else None
+    audit.record(
+        session,
+        "placement end",
+        placement.participant_id,
+        f"placement {placement.id} end={end.isoformat()}",
+    )
+    return placement
+
+
+# --- aftercare --------------------------------------------------------------------------
+
+
+def start_aftercare(
+    session: Session, participant_id: int, start: date, today: date
+) -> AftercarePeriod:
+    """Aftercare (efterværn): support after the young person has started; several periods,
+    never overlapping."""
+    case = _open_case(session, participant_id)
+    rules.not_in_future(start, today, "--date")
+    _not_before(start, _enrolled(case), "--date", _("enrolment"))
+    for period in case.aftercare:
+        if period.end is None:
+            raise BadInput(
+                _("case {id} is already in aftercare since {day}").format(
+                    id=case.id, day=rules.format_date(period.start)
+                )
+            )
+        if start <= period.end:
+            raise BadInput(
+                _("--date: aftercare may not overlap the period that ended {day}").format(
+                    day=rules.format_date(period.end)
+                )
+            )
+    period = AftercarePeriod(participant_id=case.id, start=start)
+    session.add(period)
+    session.flush()
+    audit.record(
+        session, "aftercare start", case.id, f"aftercare {period.id} start={start.isoformat()}"
+    )
+    return period
+
+
+def end_aftercare(session: Session, participant_id: int, end: date, today: date) -> AftercarePeriod:
+    case = _open_case(session, participant_id)
+    rules.not_in_future(end, today, "--date")
+    current = next((p for p in case.aftercare if p.end is None), None)
+    if current is None:
+        raise BadInput(_("case {id} is not in aftercare").format(id=case.id))
+    _not_before(end, current.start, "--date", _("aftercare start"))
+    current.end = end
+    audit.record(session, "aftercare end", case.id, f"aftercare {current.id} end={end.isoformat()}")
+    return current
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+def rate_progress(
+    session: Session,
+    participant_id: int,
+    outlook: int,
+    insight: int,
+    skills: int,
+    day: date,
+    today: date,
+) -> ProgressRating:
+    """The young person's own rating on Udsyn (outlook), Indsigt (insight), Kompetencer (skills)."""
+    ratings = {
+        "outlook": rules.parse_rating(outlook, "--outlook"),
+        "insight": rules.parse_rating(insight, "--insight"),
+        "skills": rules.parse_rating(skills, "--skills"),
+    }
+    case = _open_case(session, participant_id)
+    rules.not_in_future(day, today, "--date")
+    _not_before(day, case.referral_date, "--date", _("referral date"))
+    rating = ProgressRating(participant_id=case.id, date=day, **ratings)
+    session.add(rating)
+    session.flush()
+    audit.record(
+        session,
+        "progress",
+        case.id,
+        f"rating {rating.id} date={day.isoformat()} "
+        + " ".join(f"{k}={v}" for k, v in ratings.items()),
+    )
+    return rating
+
+
+# --- closing and reassigning ------------------------------------------------------------
+
+
+def close_case(
+    session: Session, participant_id: int, day: date, reason: str, today: date
+) -> tuple[Participant, bool]:
+    """Close a case. Returns the case and whether a closing three-party contact was logged
+    (the caller warns when not: IPS ends a course with a three-party conversation)."""
+    reason = rules.parse_choice(reason, rules.CLOSE_REASONS, "--reason")
+    case = _open_case(session, participant_id)
+    rules.not_in_future(day, today, "--date")
+    _not_before(day, case.enrolled_on or case.referral_date, "--date", _("enrolment"))
+    later = session.scalar(select(func.max(Contact.date)).where(Contact.participant_id == case.id))
+    if later and later > day:
+        raise BadInput(
+            _("--date: contacts are logged after {day} (last {last})").format(
+                day=rules.format_date(day), last=rules.format_date(later)
+            )
+        )
+    window_start = day - timedelta(days=rules.CLOSING_CONTACT_WINDOW_DAYS)
+    closing_contact = (
+        session.scalar(
+            select(Contact.id)
+            .where(
+                Contact.participant_id == case.id,
+                Contact.kind == "three-party",
+                Contact.date.between(window_start, day),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+    case.closed_on = day
+    case.close_reason = reason
+    for period in case.aftercare:
+        if period.end is None:
+            period.end = max(day, period.start)  # aftercare ends with the case
+    audit.record(session, "close", case.id, f"closed_on={day.isoformat()} reason={reason}")
+    return case, closing_contact
+
+
+def reassign(
+    session: Session, participant_id: int, to: str, today: date
+) -> tuple[Participant, bool]:
+    """Give a case to another consultant (capacity rules apply). A waitlisted case comes off
+    the waitlist and is enrolled today. Returns the case and whether it was waitlisted."""
+    case = _open_case(session, participant_id)
+    target = service.find_consultant(session, to)
+    if not target.active:
+        raise BadInput(_("consultant '{name}' is not active").format(name=target.name))
+    if case.consultant_id == target.id:
+        raise BadInput(_("case {id} is already with {name}").format(id=case.id, name=target.name))
+    load = service.open_cases_by_consultant(session, today).get(target.id, 0)
+    if load >= target.max_caseload:
+        room = [
+            f"{x.consultant.name} ({x.free})"
+            for x in service.consultant_loads(session, today, active_only=True)
+            if x.free > 0
+        ]
+        raise CapacityFull(
+            _("{name} is full ({n} of {max}); free places: {room}").format(
+                name=target.name,
+                n=load,
+                max=target.max_caseload,
+                room=", ".join(room) or _("none in the team"),
+            )
+        )
+    was_waitlisted = case.enrolled_on is None
+    old = case.consultant_id
+    case.consultant = target
+    if was_waitlisted:
+        case.enrolled_on = today
+    audit.record(
+        session,
+        "reassign",
+        case.id,
+        f"consultant {old or '-'}->{target.id}"
+        + (f" enrolled_on={today.isoformat()}" if was_waitlisted else ""),
+    )
+    return case, was_waitlisted
+
+
+# --- corrections ------------------------------------------------------------------------
+
+
+def edit_case(
+    session: Session, participant_id: int, changes: dict, today: date, override: str | None = None
+) -> list[str]:
+    """Correct a case's fields, already parsed by the same rules as intake. The screening
+    is run again on the corrected inputs: a case that no longer passes needs --override.
+    Returns the names of the fields that changed."""
+    case = _case(session, participant_id)
+    changed = [field for field, value in changes.items() if getattr(case, field) != value]
+    if not changed:
+        raise BadInput(_("nothing to change: give at least one field with a new value"))
+    if "cpr" in changes and changes["cpr"]:
+        other = session.scalar(
+            select(Participant.id).where(
+                Participant.cpr == changes["cpr"], Participant.id != case.id
+            )
+        )
+        if other:
+            raise BadInput(
+                _("--cpr: a case with this CPR number already exists (case {id})").format(id=other)
+            )
+    if "referral_date" in changes:
+        _check_new_referral_date(session, case, changes["referral_date"], today)
+    was_enrolled_at_referral = (
+        case.enrolled_on is not None and case.enrolled_on == case.referral_date
+    )
+    for field in changed:
+        setattr(case, field, changes[field])
+    if "referral_date" in changed and was_enrolled_at_referral:
+        case.enrolled_on = case.referral_date  # enrolled on the referral date, as at intake
+    case.track = rules.track_for(case.diagnosis_list)
+    screening = rules.screen(
+        rules.ScreeningInput(
+            birth_date=case.birth_date,
+            on=case.referral_date,
+            substance=case.substance,
+            motivated=case.motivated,
+            normal_cognition=case.normal_cognition,
+            diagnoses=tuple(case.diagnosis_list),
+            under_assessment=case.under_assessment,
+            mistrivsel=tuple(case.mistrivsel_list),
+        )
+    )
+    if not screening.eligible and not (override or case.override_reason):
+        failed = ", ".join(c.name for c in screening.failed())
+        raise IpsungError(
+            _(
+                "after this correction the case fails screening ({failed}); "
+                "nothing was changed. Pass --override REASON to keep it"
+            ).format(failed=failed)
+        )
+    case.eligible = screening.eligible
+    if override:
+        case.override_reason = override.strip()
+        changed.append("override_reason")
+    audit.record(session, "edit", case.id, "fields: " + ",".join(changed))
+    return changed
+
+
+def _check_new_referral_date(session: Session, case: Participant, day: date, today: date) -> None:
+    rules.not_in_future(day, today, "--referral-date")
+    earliest = session.scalar(
+        select(func.min(Contact.date)).where(Contact.participant_id == case.id)
+    )
+    first_placement = session.scalar(
+        select(func.min(Placement.start)).where(Placement.participant_id == case.id)
+    )
+    for dated in (earliest, first_placement):
+        if dated and dated < day:
+            raise BadInput(
+                _("--referral-date: the case has entries from {day}, before it").format(
+                    day=rules.format_date(dated)
+                )
+            )

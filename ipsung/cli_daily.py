@@ -1,0 +1,502 @@
+"""Commands for daily work: log-contact, due, placement, aftercare, progress, close,
+reassign, edit, capacity and demo. Heavy imports stay inside the commands (see cli.py)."""
+
+from typing import Annotated
+
+import typer
+
+from ipsung.cli import (
+    CognitionOpt,
+    DiagnosisOpt,
+    JsonOpt,
+    MistrivselOpt,
+    MotivatedOpt,
+    SubstanceOpt,
+    app,
+    ask,
+    console,
+    interactive,
+    parse_date,
+    parse_evidence,
+    parse_person,
+    print_json,
+    require,
+    session,
+    table,
+    today,
+    warn,
+)
+from ipsung.errors import BadInput, IpsungError
+from ipsung.i18n import _
+
+placement_app = typer.Typer(
+    help=_(
+        "Jobs, internships and education a young person starts. "
+        "Example: ipsung placement add 12 --kind ordinary-job --start 01-12-2026"
+    ),
+    no_args_is_help=True,
+)
+aftercare_app = typer.Typer(
+    help=_("Aftercare (efterværn) periods. Example: ipsung aftercare start 12 --date 01-12-2026"),
+    no_args_is_help=True,
+)
+app.add_typer(placement_app, name="placement")
+app.add_typer(aftercare_app, name="aftercare")
+
+ParticipantArg = Annotated[int, typer.Argument(help="Case id.", show_default=False)]
+DateOpt = Annotated[str, typer.Option("--date", help="Day-first date, or today/yesterday.")]
+
+
+def _choice(
+    value: str | None, choices: tuple[str, ...], option: str, label: str, default: str | None = None
+) -> str:
+    """A value from a fixed list: given, asked for at a terminal (choices shown), or default."""
+    from ipsung import rules
+
+    if value is not None:
+        return rules.parse_choice(value, choices, option)
+    if default is not None and not interactive():
+        return default
+    return require(
+        None,
+        option,
+        f"{label} ({', '.join(choices)})",
+        lambda t: rules.parse_choice(t, choices, option),
+        default,
+    )
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+@app.command("log-contact")
+def log_contact(
+    participant: Annotated[
+        int | None, typer.Argument(help="Case id (none for job development with --employer).")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="youth, three-party, employer, education, treatment, network, caseworker.",
+        ),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Day-first date (default today).")
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", help="in-person (default), phone, video, text, email."),
+    ] = None,
+    minutes: Annotated[int | None, typer.Option("--minutes", help="Length of the contact.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="A short note (kept out of exports).")
+    ] = None,
+    employer: Annotated[
+        str | None, typer.Option("--employer", help="Company, for employer contacts.")
+    ] = None,
+    consultant: Annotated[
+        str | None,
+        typer.Option("--consultant", help="Who made the contact (default: the case's consultant)."),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a contact with or about a young person.
+
+    Example: ipsung log-contact 12 --kind youth --date 23-11-2026 --minutes 45
+    Job development: ipsung log-contact --kind employer --employer 'Bager Nielsen' --consultant 'Mette Holm'
+    """
+    from ipsung import casework, rules
+
+    kind = _choice(kind, rules.CONTACT_KINDS, "--kind", _("Kind of contact"))
+    if participant is None and kind != "employer":
+        participant = require(None, "PARTICIPANT", _("Case id"), _case_id)
+    if on is None and interactive():
+        day = ask(_("Date"), lambda t: parse_date(t, "--date"), "today")
+    else:
+        day = parse_date(on or "today", "--date")
+    channel = _choice(channel, rules.CHANNELS, "--channel", _("Channel"), "in-person")
+    if kind == "employer" and employer is None and interactive():
+        employer = ask(_("Employer (empty: none)"), str.strip, "") or None
+    with session(write=True) as s:
+        contact = casework.log_contact(
+            s,
+            participant,
+            kind,
+            day,
+            today(),
+            channel=channel,
+            minutes=minutes,
+            note=note,
+            employer=employer,
+            consultant=consultant,
+        )
+    if json_out:
+        print_json(
+            {
+                "id": contact.id,
+                "participant_id": contact.participant_id,
+                "date": contact.date,
+                "kind": contact.kind,
+            }
+        )
+    else:
+        typer.echo(_("Logged contact {id}").format(id=contact.id))
+
+
+def _case_id(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise BadInput(
+            _("PARTICIPANT: '{value}' is not a case id").format(value=text.strip())
+        ) from None
+
+
+# --- due and capacity ----------------------------------------------------------------------------
+
+
+@app.command()
+def due(
+    on: Annotated[str, typer.Option("--on", help="Day to look from (default today).")] = "today",
+    consultant: Annotated[
+        str | None, typer.Option("--consultant", help="Only this consultant's cases.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """What needs doing now, most overdue first: weekly contact, intake meeting, employer
+    contact, placement follow-up, progress rating, period review, waitlist.
+
+    Example: ipsung due --consultant 'Mette Holm'
+    """
+    from ipsung import rules, workload
+
+    day = parse_date(on, "--on")
+    with session(write=False) as s:
+        items = workload.due_list(s, day, consultant)
+    if json_out:
+        print_json([i.as_dict() for i in items])
+        return
+    if not items:
+        typer.echo(_("Nothing is due on {day}.").format(day=rules.format_date(day)))
+        return
+    t = table(_("since"), _("case"), _("consultant"), _("reason"), _("detail"))
+    for i in items:
+        t.add_row(
+            rules.format_date(i.since),
+            str(i.participant_id),
+            i.consultant or "-",
+            i.reason,
+            i.detail,
+        )
+    console().print(t)
+
+
+@app.command()
+def capacity(
+    on: Annotated[str, typer.Option("--on", help="Day to count on (default today).")] = "today",
+    json_out: JsonOpt = False,
+) -> None:
+    """Who has room: open cases, max, free places and state per consultant, the team and the
+    waitlist. Example: ipsung capacity --json"""
+    from ipsung import workload
+
+    day = parse_date(on, "--on")
+    with session(write=False) as s:
+        document = workload.capacity(s, day)
+    if json_out:
+        print_json(document)
+        return
+    _render_capacity(document)
+
+
+STATE_STYLE = {"over": "bold red", "full": "bold yellow", "in-band": "green", "below-band": ""}
+
+
+def _render_capacity(document: dict) -> None:
+    out = console()
+    if not document["consultants"]:
+        typer.echo(_("No consultants yet. Add one: ipsung consultant add NAME"))
+    else:
+        t = table(
+            _("consultant"), _("open"), _("max"), _("free"), _("state"), _("overdue contacts")
+        )
+        for c in document["consultants"]:
+            state = c["state"].upper() if c["state"] in ("over", "full") else c["state"]
+            t.add_row(
+                c["name"],
+                str(c["open_cases"]),
+                str(c["max_caseload"]),
+                str(c["free"]),
+                f"[{STATE_STYLE[c['state']]}]{state}[/]" if STATE_STYLE[c["state"]] else state,
+                str(c["overdue_contacts"]),
+            )
+        out.print(t)
+    team = document["team"]
+    out.print(
+        _("Team: {open} open of {max}, {free} free; waitlist: {w}").format(
+            open=team["open_cases"],
+            max=team["max_caseload"],
+            free=team["free"],
+            w=document["waitlist"],
+        )
+    )
+
+
+# --- placements, aftercare, progress ----------------------------------------------------------
+
+
+@placement_app.command("add")
+def placement_add(
+    participant: ParticipantArg,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="internship, ordinary-job, flex-job, wage-subsidy, "
+            "education, fgu, apprenticeship.",
+        ),
+    ],
+    start: Annotated[str, typer.Option("--start", help="Day-first date.")],
+    hours: Annotated[float | None, typer.Option("--hours", help="Hours per week.")] = None,
+    employer: Annotated[
+        str | None, typer.Option("--employer", help="Employer or institution.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Register a job, internship or education the young person started.
+
+    Example: ipsung placement add 12 --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
+    """
+    from ipsung import casework
+
+    day = parse_date(start, "--start")
+    with session(write=True) as s:
+        p = casework.add_placement(
+            s, participant, kind, day, today(), hours=hours, employer=employer
+        )
+    if json_out:
+        print_json(
+            {"id": p.id, "participant_id": p.participant_id, "kind": p.kind, "start": p.start}
+        )
+    else:
+        typer.echo(_("Added placement {id}").format(id=p.id))
+
+
+@placement_app.command("end")
+def placement_end(
+    placement_id: Annotated[int, typer.Argument(help="Placement id (see ipsung show).")],
+    on: Annotated[str, typer.Option("--date", help="Day-first date.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it ended.")] = None,
+) -> None:
+    """End a placement. Example: ipsung placement end 3 --date 20-11-2026 --reason 'Fik fast job'"""
+    from ipsung import casework
+
+    day = parse_date(on, "--date")
+    with session(write=True) as s:
+        p = casework.end_placement(s, placement_id, day, today(), reason)
+    typer.echo(_("Placement {id} ended").format(id=p.id))
+
+
+@aftercare_app.command("start")
+def aftercare_start(participant: ParticipantArg, on: DateOpt = "today") -> None:
+    """Start a period of aftercare (efterværn). Example: ipsung aftercare start 12 --date 01-12-2026"""
+    from ipsung import casework
+
+    day = parse_date(on, "--date")
+    with session(write=True) as s:
+        casework.start_aftercare(s, participant, day, today())
+    typer.echo(_("Aftercare started for case {id}").format(id=participant))
+
+
+@aftercare_app.command("end")
+def aftercare_end(participant: ParticipantArg, on: DateOpt = "today") -> None:
+    """End the current aftercare period. Example: ipsung aftercare end 12 --date 01-03-2027"""
+    from ipsung import casework
+
+    day = parse_date(on, "--date")
+    with session(write=True) as s:
+        casework.end_aftercare(s, participant, day, today())
+    typer.echo(_("Aftercare ended for case {id}").format(id=participant))
+
+
+@app.command()
+def progress(
+    participant: ParticipantArg,
+    outlook: Annotated[int, typer.Option("--outlook", help="Udsyn, 1-5.")],
+    insight: Annotated[int, typer.Option("--insight", help="Indsigt, 1-5.")],
+    skills: Annotated[int, typer.Option("--skills", help="Kompetencer, 1-5.")],
+    on: DateOpt = "today",
+) -> None:
+    """Record the young person's own rating on Ungegarantien's three dimensions.
+
+    Example: ipsung progress 12 --outlook 3 --insight 4 --skills 2
+    """
+    from ipsung import casework
+
+    day = parse_date(on, "--date")
+    with session(write=True) as s:
+        casework.rate_progress(s, participant, outlook, insight, skills, day, today())
+    typer.echo(_("Rating recorded for case {id}").format(id=participant))
+
+
+# --- close, reassign, edit -------------------------------------------------------------------
+
+
+@app.command()
+def close(
+    participant: ParticipantArg,
+    on: DateOpt = "today",
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="goal-reached, declined, moved, no-contact, transferred, other."
+        ),
+    ] = None,
+) -> None:
+    """Close a case. Warns when no closing three-party contact was logged.
+
+    Example: ipsung close 12 --date 20-11-2026 --reason goal-reached
+    """
+    from ipsung import casework, rules
+
+    reason = _choice(reason, rules.CLOSE_REASONS, "--reason", _("Reason"))
+    day = parse_date(on, "--date")
+    with session(write=True) as s:
+        case, had_closing_contact = casework.close_case(s, participant, day, reason, today())
+    typer.echo(
+        _("Case {id} closed on {day} ({reason})").format(
+            id=case.id, day=rules.format_date(day), reason=reason
+        )
+    )
+    if not had_closing_contact:
+        warn(
+            _("no closing three-party contact was logged in the {n} days before closing").format(
+                n=rules.CLOSING_CONTACT_WINDOW_DAYS
+            )
+        )
+
+
+@app.command()
+def reassign(
+    participant: ParticipantArg,
+    to: Annotated[str, typer.Option("--to", help="The consultant who takes the case.")],
+) -> None:
+    """Give a case to another consultant (capacity rules apply); takes a waitlisted case off
+    the waitlist, enrolled today. Example: ipsung reassign 12 --to 'Jonas Berg'"""
+    from ipsung import casework, rules
+
+    with session(write=True) as s:
+        case, was_waitlisted = casework.reassign(s, participant, to, today())
+        name = case.consultant.name
+    if was_waitlisted:
+        typer.echo(
+            _("Case {id} taken off the waitlist: {name}, enrolled {day}").format(
+                id=case.id, name=name, day=rules.format_date(case.enrolled_on)
+            )
+        )
+    else:
+        typer.echo(_("Case {id} is now with {name}").format(id=case.id, name=name))
+
+
+@app.command()
+def edit(
+    participant: ParticipantArg,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date")] = None,
+    cpr: Annotated[str | None, typer.Option("--cpr")] = None,
+    referral_date: Annotated[str | None, typer.Option("--referral-date")] = None,
+    referred_by: Annotated[str | None, typer.Option("--referred-by")] = None,
+    diagnosis: DiagnosisOpt = None,
+    under_assessment: Annotated[
+        bool | None, typer.Option("--under-assessment/--not-under-assessment")
+    ] = None,
+    mistrivsel: MistrivselOpt = None,
+    substance: SubstanceOpt = None,
+    motivated: MotivatedOpt = None,
+    normal_cognition: CognitionOpt = None,
+    goal: Annotated[str | None, typer.Option("--goal")] = None,
+    pathway: Annotated[str | None, typer.Option("--pathway")] = None,
+    override: Annotated[
+        str | None, typer.Option("--override", help="Reason to keep a case that fails screening.")
+    ] = None,
+) -> None:
+    """Correct a case's fields, with the same checks as intake. --diagnosis and
+    --mistrivsel replace the lists (pass --diagnosis '' to clear).
+
+    Example: ipsung edit 12 --birth-date 14-03-2010 --diagnosis F90.0
+    """
+    from ipsung import casework, rules
+
+    changes: dict = {}
+    if name is not None:
+        changes["name"] = " ".join(name.split())
+        if not changes["name"]:
+            raise BadInput(_("--name: a name is required"))
+    if birth_date is not None or cpr is not None:
+        changes["birth_date"], digits = parse_person(birth_date, cpr)
+        if cpr is not None:
+            changes["cpr"] = digits
+    if referral_date is not None:
+        changes["referral_date"] = parse_date(referral_date, "--referral-date")
+    if referred_by is not None:
+        changes["referred_by"] = rules.parse_referral_source(referred_by)
+    diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
+    if diagnosis is not None:
+        changes["diagnoses"] = ",".join(diagnoses)
+    if mistrivsel is not None:
+        changes["mistrivsel"] = ",".join(signs)
+    if under_assessment is not None:
+        changes["under_assessment"] = under_assessment
+    if substance is not None:
+        changes["substance"] = rules.parse_substance(substance)
+    if motivated is not None:
+        changes["motivated"] = motivated
+    if normal_cognition is not None:
+        changes["normal_cognition"] = normal_cognition
+    if goal is not None:
+        changes["goal"] = goal.strip() or None
+    if pathway is not None:
+        changes["pathway"] = (
+            rules.parse_choice(pathway, rules.PATHWAYS, "--pathway") if pathway.strip() else None
+        )
+    if not changes and not override:
+        raise BadInput(_("nothing to change: give at least one field, e.g. --goal 'Blive frisør'"))
+    with session(write=True) as s:
+        changed = casework.edit_case(s, participant, changes, today(), override)
+    typer.echo(_("Case {id} corrected: {fields}").format(id=participant, fields=", ".join(changed)))
+
+
+# --- demo ---
+
+
+@app.command()
+def demo(
+    participants: Annotated[
+        int, typer.Option("--participants", help="Number of young people.")
+    ] = 40,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data.")] = 1,
+) -> None:
+    """Fill an empty database with a realistic synthetic caseload (no real person's data).
+
+    Example: ipsung demo && ipsung capacity
+    """
+    from ipsung import demo as demo_data
+    from ipsung import service
+
+    if participants < 1:
+        raise BadInput(_("--participants: must be 1 or more"))
+    with session(write=True) as s:
+        if not service.is_empty(s):
+            raise IpsungError(
+                _(
+                    "the database already holds data; demo fills only an empty one "
+                    "(use --db to choose a new file)"
+                )
+            )
+        counts = demo_data.generate(s, participants, seed, today())
+    typer.echo(
+        _("Demo caseload created: {summary}").format(
+            summary=", ".join(f"{n} {table_name}" for table_name, n in counts.items())
+        )
+    )
