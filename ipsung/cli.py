@@ -57,6 +57,9 @@ class IpsungGroup(TyperGroup):
         except IpsungError as exc:
             error_line(str(exc))
             code = exc.exit_code
+        except click_exceptions.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help())  # plain `ipsung` or `ipsung consultant`: the usage
+            code = 0
         except click_exceptions.UsageError as exc:
             hint = ""
             if exc.ctx is not None:
@@ -66,7 +69,7 @@ class IpsungGroup(TyperGroup):
         except click_exceptions.ClickException as exc:
             error_line(exc.format_message())
             code = exc.exit_code
-        except (click_exceptions.Abort, KeyboardInterrupt, EOFError):
+        except (typer.Abort, KeyboardInterrupt, EOFError):
             typer.echo(_("Aborted; nothing was stored."), err=True)
             code = 130
         except Exception as exc:  # noqa: BLE001 - the boundary: one line, no locals
@@ -244,7 +247,11 @@ def console():
 
     # Piped output is for scripts and files: wide enough that rows never wrap.
     width = None if sys.stdout.isatty() else 250
-    return Console(highlight=False, soft_wrap=False, width=width)
+    # NO_COLOR: no escape codes at all, bold included.
+    plain = "NO_COLOR" in os.environ or not sys.stdout.isatty()
+    return Console(
+        highlight=False, soft_wrap=False, width=width, color_system=None if plain else "auto"
+    )
 
 
 def table(*headers: str):
@@ -267,13 +274,15 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
     loc = db.resolve(state.db)
     document = db.describe(loc)
+    if not loc.exists:
+        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
     if json_out:
         print_json(document)
         return
     typer.echo(_("Database: {path}").format(path=document["database"]))
     typer.echo(_("Chosen by: {source}").format(source=document["source"]))
     if not document["exists"]:
-        typer.echo(_("The file does not exist yet; the first write creates it."))
+        typer.echo(_("Not created yet: the first write creates it."))
         return
     typer.echo(_("Schema version: {v}").format(v=document["schema_version"]))
     for name, count in document["rows"].items():

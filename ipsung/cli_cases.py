@@ -95,10 +95,14 @@ def consultant_list(json_out: JsonOpt = False) -> None:
     console().print(t)
 
 
-@consultant_app.command("set-max")
+# ignore_unknown_options: a negative N (`set-max NAME -1`) reaches our own check
+# instead of being read as an unknown option.
+@consultant_app.command("set-max", context_settings={"ignore_unknown_options": True})
 def consultant_set_max(
     name: Annotated[str, typer.Argument(help="The consultant's name.")],
-    max_caseload: Annotated[int, typer.Argument(help="New maximum number of open cases.")],
+    max_caseload: Annotated[
+        int, typer.Argument(metavar="N", help="New maximum number of open cases.")
+    ],
 ) -> None:
     """Raise or lower a consultant's maximum caseload.
 

@@ -49,9 +49,11 @@ def find_consultant(session: Session, name: str) -> Consultant:
     return consultant
 
 
-def _check_max(max_caseload: int) -> int:
+def _check_max(max_caseload: int, option: str = "--max-caseload") -> int:
     if max_caseload < 0:
-        raise BadInput(_("--max-caseload: must be 0 or more, not {n}").format(n=max_caseload))
+        raise BadInput(
+            _("{option}: must be 0 or more, not {n}").format(option=option, n=max_caseload)
+        )
     return max_caseload
 
 
@@ -96,7 +98,7 @@ def consultant_loads(
 
 def set_max_caseload(session: Session, name: str, max_caseload: int, today: date) -> ConsultantLoad:
     consultant = find_consultant(session, name)
-    _check_max(max_caseload)
+    _check_max(max_caseload, "N")
     old = consultant.max_caseload
     consultant.max_caseload = max_caseload
     audit.record(

@@ -881,10 +881,13 @@ def test_show_json_shape(caseload, db_path):
 
 
 def test_show_json_contact_keys(caseload, db_path):
-    """A contact in `show --json` has exactly the keys SPEC §6 lists."""
+    """A contact in `show --json` has the keys SPEC §6 lists, in order, and then `employer`
+    (deliberately added: an employer contact names the company)."""
     add_history(db_path)
     contacts = show_json(caseload, 1)["contacts"]
-    assert [list(c) for c in contacts] == [["id", "date", "kind", "channel", "minutes", "note"]]
+    assert [list(c) for c in contacts] == [
+        ["id", "date", "kind", "channel", "minutes", "note", "employer"]
+    ]
 
 
 def test_show_human_timeline(caseload, db_path):
