@@ -7,9 +7,7 @@ before the first write; plain output; at a real terminal (pexpect).
 
 import json
 import os
-import sqlite3
 import sys
-from contextlib import closing
 
 import pexpect
 import pytest
@@ -126,12 +124,6 @@ def fill_jonas(run) -> None:
     take_in(run, "--consultant", "Jonas Berg", name="Ida Nielsen")
     take_in(run, "--consultant", "Jonas Berg", name="Emil Hansen")
     assert consultants(run)["Jonas Berg"]["open_cases"] == 2
-
-
-def sql(db_path, statement: str, *params) -> None:
-    """Set up what no command of this version can make yet (contacts, placements, closing)."""
-    with closing(sqlite3.connect(db_path)) as conn, conn:
-        conn.execute(statement, params)
 
 
 # --- 1. help, version, usage ----------------------------------------------------------------
@@ -799,47 +791,72 @@ def test_list_json_shape(caseload):
     assert row["last_youth_contact"] is None
 
 
-def test_list_last_youth_contact(caseload, db_path):
+def test_list_last_youth_contact(caseload):
     """last_youth_contact is the latest `youth` or `three-party` contact, ISO."""
     for day, kind in [
-        ("2026-11-05", "youth"),
-        ("2026-11-12", "three-party"),
-        ("2026-11-20", "employer"),
+        ("05-11-2026", "youth"),
+        ("12-11-2026", "three-party"),
+        ("20-11-2026", "employer"),
     ]:
-        sql(
-            db_path,
-            "INSERT INTO contacts (participant_id, consultant_id, date, kind, channel) "
-            "VALUES (1, 1, ?, ?, 'in-person')",
-            day,
-            kind,
-        )
+        ok(caseload("log-contact", "1", "--kind", kind, "--date", day))
     assert list_json(caseload)[0]["last_youth_contact"] == "2026-11-12"
     assert "12-11-2026" in ok(caseload("list")).stdout
 
 
-def add_history(db_path) -> None:
-    """One contact, placement, aftercare period and rating for case 1."""
-    sql(
-        db_path,
-        "INSERT INTO contacts (participant_id, consultant_id, date, kind, channel, minutes, note) "
-        "VALUES (1, 1, '2026-11-10', 'youth', 'phone', 20, 'talked about school')",
+def add_history(run) -> None:
+    """One contact, placement, aftercare period and rating for case 1, through the CLI."""
+    ok(
+        run(
+            "log-contact",
+            "1",
+            "--kind",
+            "youth",
+            "--date",
+            "10-11-2026",
+            "--channel",
+            "phone",
+            "--minutes",
+            "20",
+            "--note",
+            "talked about school",
+        )
     )
-    sql(
-        db_path,
-        'INSERT INTO placements (participant_id, kind, start, "end", hours, employer, end_reason)'
-        " VALUES (1, 'internship', '2026-11-09', '2026-11-20', 12.5, 'Bakeriet', 'done')",
+    ok(
+        run(
+            "placement",
+            "add",
+            "1",
+            "--kind",
+            "internship",
+            "--start",
+            "09-11-2026",
+            "--hours",
+            "12.5",
+            "--employer",
+            "Bakeriet",
+        )
     )
-    sql(db_path, "INSERT INTO aftercare_periods (participant_id, start) VALUES (1, '2026-11-21')")
-    sql(
-        db_path,
-        "INSERT INTO progress_ratings (participant_id, date, outlook, insight, skills) "
-        "VALUES (1, '2026-11-16', 2, 3, 4)",
+    ok(run("placement", "end", "1", "--date", "20-11-2026", "--reason", "done"))
+    ok(run("aftercare", "start", "1", "--date", "21-11-2026"))
+    ok(
+        run(
+            "progress",
+            "1",
+            "--outlook",
+            "2",
+            "--insight",
+            "3",
+            "--skills",
+            "4",
+            "--date",
+            "16-11-2026",
+        )
     )
 
 
 def test_show_json_shape(caseload, db_path):
     """`show --json`: the keys of SPEC §6 in order, nested lists too, dates ISO, CPR masked."""
-    add_history(db_path)
+    add_history(caseload)
     shown = show_json(caseload, 1)
     assert list(shown) == SHOW_KEYS
     assert shown["id"] == 1
@@ -883,7 +900,7 @@ def test_show_json_shape(caseload, db_path):
 def test_show_json_contact_keys(caseload, db_path):
     """A contact in `show --json` has the keys SPEC §6 lists, in order, and then `employer`
     (deliberately added: an employer contact names the company)."""
-    add_history(db_path)
+    add_history(caseload)
     contacts = show_json(caseload, 1)["contacts"]
     assert [list(c) for c in contacts] == [
         ["id", "date", "kind", "channel", "minutes", "note", "employer"]
@@ -892,7 +909,7 @@ def test_show_json_contact_keys(caseload, db_path):
 
 def test_show_human_timeline(caseload, db_path):
     """Human `show` lists the history as a timeline with Danish dates."""
-    add_history(db_path)
+    add_history(caseload)
     r = ok(caseload("show", "1"))
     assert "Timeline" in r.stdout
     assert "10-11-2026" in r.stdout and "talked about school" in r.stdout
@@ -931,11 +948,7 @@ def test_list_status_and_consultant_filters(team, db_path):
     jonas_2 = take_in(team, "--consultant", "Jonas Berg", name="Emil Hansen")["id"]
     mette = take_in(team, "--consultant", "Mette Holm", name="Sofie Jensen")["id"]
     waiting = take_in(team, "--consultant", "Jonas Berg", "--waitlist", name="Lars Lund")["id"]
-    sql(
-        db_path,
-        "UPDATE participants SET closed_on = '2026-11-20', close_reason = 'moved' WHERE id = ?",
-        jonas_2,
-    )
+    ok(team("close", str(jonas_2), "--date", "20-11-2026", "--reason", "moved"))
 
     def ids(*args):
         return [row["id"] for row in list_json(team, *args)]
