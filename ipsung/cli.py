@@ -50,6 +50,7 @@ class IpsungGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         os.umask(0o077)  # everything we create (database, exports, backups) is owner-only
+        _name_metavars(self)
         try:
             code = super().main(
                 args, prog_name or "ipsung", complete_var, standalone_mode=False, **extra
@@ -77,6 +78,33 @@ class IpsungGroup(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code or 0)
+
+
+DATE_PARAMS = {
+    "on",
+    "date",
+    "start",
+    "birth_date",
+    "referral_date",
+    "closed_before",
+    "from_",
+    "to_",
+}
+
+
+def _name_metavars(command) -> None:
+    """Help shows `--date DATE` and `PARTICIPANT`, not typer's `<str>` and `{participant}`."""
+    for param in command.params:
+        if param.metavar is not None or getattr(param, "is_flag", False):
+            continue
+        if param.param_type_name == "argument":
+            param.metavar = param.name.upper()
+        elif param.name in DATE_PARAMS:
+            param.metavar = "DATE"
+        else:
+            param.metavar = {"int": "N", "float": "N"}.get(param.type.name, "TEXT")
+    for sub in getattr(command, "commands", {}).values():
+        _name_metavars(sub)
 
 
 def _unexpected(exc: Exception) -> int:
@@ -367,6 +395,35 @@ CognitionOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+# The fields of a case, shared by intake and edit so that both say the same in --help.
+NameOpt = Annotated[str | None, typer.Option("--name", help="The young person's name.")]
+BirthDateOpt = Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")]
+CprOpt = Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")]
+ReferralDateOpt = Annotated[
+    str | None, typer.Option("--referral-date", help="Day-first date (default today).")
+]
+ReferredByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--referred-by",
+        help="psychiatry, child-family, school, internship-coordinator, "
+        "education-guidance, youth-guide, employer, jobcenter, other.",
+    ),
+]
+MaybeUnderAssessmentOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--under-assessment/--not-under-assessment",
+        help="Under assessment for unclear symptoms.",
+    ),
+]
+GoalOpt = Annotated[
+    str | None, typer.Option("--goal", help="The young person's own dream or wish.")
+]
+PathwayOpt = Annotated[
+    str | None, typer.Option("--pathway", help="job-placement, job-development or education.")
+]
 
 
 @app.command()

@@ -7,11 +7,19 @@ from typing import Annotated
 import typer
 
 from ipsung.cli import (
+    BirthDateOpt,
     CognitionOpt,
+    CprOpt,
     DiagnosisOpt,
+    GoalOpt,
     JsonOpt,
+    MaybeUnderAssessmentOpt,
     MistrivselOpt,
     MotivatedOpt,
+    NameOpt,
+    PathwayOpt,
+    ReferralDateOpt,
+    ReferredByOpt,
     SubstanceOpt,
     app,
     ask,
@@ -158,41 +166,22 @@ def _optional(value, option_given: bool, label: str, parse, default: str = ""):
 
 @app.command()
 def intake(
-    name: Annotated[str | None, typer.Option("--name", help="The young person's name.")] = None,
-    birth_date: Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")] = None,
-    cpr: Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")] = None,
-    referral_date: Annotated[
-        str | None, typer.Option("--referral-date", help="Day-first date (default today).")
-    ] = None,
-    referred_by: Annotated[
-        str | None,
-        typer.Option(
-            "--referred-by",
-            help="psychiatry, child-family, school, internship-coordinator, "
-            "education-guidance, youth-guide, employer, jobcenter, other.",
-        ),
-    ] = None,
+    name: NameOpt = None,
+    birth_date: BirthDateOpt = None,
+    cpr: CprOpt = None,
+    referral_date: ReferralDateOpt = None,
+    referred_by: ReferredByOpt = None,
     consultant: Annotated[
         str | None, typer.Option("--consultant", help="Default: the one with most free places.")
     ] = None,
     diagnosis: DiagnosisOpt = None,
-    under_assessment: Annotated[
-        bool | None,
-        typer.Option(
-            "--under-assessment/--not-under-assessment",
-            help="Under assessment for unclear symptoms.",
-        ),
-    ] = None,
+    under_assessment: MaybeUnderAssessmentOpt = None,
     mistrivsel: MistrivselOpt = None,
     substance: SubstanceOpt = None,
     motivated: MotivatedOpt = None,
     normal_cognition: CognitionOpt = None,
-    goal: Annotated[
-        str | None, typer.Option("--goal", help="The young person's own dream or wish.")
-    ] = None,
-    pathway: Annotated[
-        str | None, typer.Option("--pathway", help="job-placement, job-development or education.")
-    ] = None,
+    goal: GoalOpt = None,
+    pathway: PathwayOpt = None,
     override: Annotated[
         str | None,
         typer.Option("--override", help="Take in despite screening; the reason is stored."),

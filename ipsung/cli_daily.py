@@ -6,11 +6,19 @@ from typing import Annotated
 import typer
 
 from ipsung.cli import (
+    BirthDateOpt,
     CognitionOpt,
+    CprOpt,
     DiagnosisOpt,
+    GoalOpt,
     JsonOpt,
+    MaybeUnderAssessmentOpt,
     MistrivselOpt,
     MotivatedOpt,
+    NameOpt,
+    PathwayOpt,
+    ReferralDateOpt,
+    ReferredByOpt,
     SubstanceOpt,
     app,
     ask,
@@ -402,21 +410,19 @@ def reassign(
 @app.command()
 def edit(
     participant: ParticipantArg,
-    name: Annotated[str | None, typer.Option("--name")] = None,
-    birth_date: Annotated[str | None, typer.Option("--birth-date")] = None,
-    cpr: Annotated[str | None, typer.Option("--cpr")] = None,
-    referral_date: Annotated[str | None, typer.Option("--referral-date")] = None,
-    referred_by: Annotated[str | None, typer.Option("--referred-by")] = None,
+    name: NameOpt = None,
+    birth_date: BirthDateOpt = None,
+    cpr: CprOpt = None,
+    referral_date: ReferralDateOpt = None,
+    referred_by: ReferredByOpt = None,
     diagnosis: DiagnosisOpt = None,
-    under_assessment: Annotated[
-        bool | None, typer.Option("--under-assessment/--not-under-assessment")
-    ] = None,
+    under_assessment: MaybeUnderAssessmentOpt = None,
     mistrivsel: MistrivselOpt = None,
     substance: SubstanceOpt = None,
     motivated: MotivatedOpt = None,
     normal_cognition: CognitionOpt = None,
-    goal: Annotated[str | None, typer.Option("--goal")] = None,
-    pathway: Annotated[str | None, typer.Option("--pathway")] = None,
+    goal: GoalOpt = None,
+    pathway: PathwayOpt = None,
     override: Annotated[
         str | None, typer.Option("--override", help="Reason to keep a case that fails screening.")
     ] = None,

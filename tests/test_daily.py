@@ -317,6 +317,7 @@ def test_due_employer_contact(team):
         )
     )
     contact(run, a, "youth", "2026-11-20")
+    contact(run, a, "education", "2026-11-20")  # a school is not an employer
     assert due(run) == expected
     contact(run, a, "employer", "2026-11-21", "--employer", "Jysk", "--channel", "phone")
     assert due(run) == []
