@@ -286,11 +286,11 @@ def close_case(
     case = _open_case(session, participant_id)
     rules.not_in_future(day, today, "--date")
     _not_before(day, case.enrolled_on or case.referral_date, "--date", _("enrolment"))
-    later = session.scalar(select(func.max(Contact.date)).where(Contact.participant_id == case.id))
-    if later and later > day:
+    latest = _latest_entry(session, case.id)
+    if latest and latest > day:
         raise BadInput(
-            _("--date: contacts are logged after {day} (last {last})").format(
-                day=rules.format_date(day), last=rules.format_date(later)
+            _("--date: the case has entries after {day} (the last on {last})").format(
+                day=rules.format_date(day), last=rules.format_date(latest)
             )
         )
     window_start = day - timedelta(days=rules.CLOSING_CONTACT_WINDOW_DAYS)
@@ -313,6 +313,22 @@ def close_case(
             period.end = max(day, period.start)  # aftercare ends with the case
     audit.record(session, "close", case.id, f"closed_on={day.isoformat()} reason={reason}")
     return case, closing_contact
+
+
+def _latest_entry(session: Session, participant_id: int) -> date | None:
+    """The date of the case's latest contact, placement start, rating or aftercare start:
+    a case cannot be closed before what it already holds."""
+    dated = [
+        select(func.max(Contact.date)).where(Contact.participant_id == participant_id),
+        select(func.max(Placement.start)).where(Placement.participant_id == participant_id),
+        select(func.max(ProgressRating.date)).where(
+            ProgressRating.participant_id == participant_id
+        ),
+        select(func.max(AftercarePeriod.start)).where(
+            AftercarePeriod.participant_id == participant_id
+        ),
+    ]
+    return max(filter(None, (session.scalar(q) for q in dated)), default=None)
 
 
 def reassign(

@@ -541,13 +541,11 @@ def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
     def add(reason: str, since: date, detail: str) -> None:
         items.append(DueItem(f.participant_id, f.consultant, reason, since, detail))
 
-    last = f.last_youth_contact or f.enrolled_on
+    # The clock starts at enrolment: a contact while waitlisted does not count against it.
+    contacted = f.last_youth_contact is not None and f.last_youth_contact >= f.enrolled_on
+    last = f.last_youth_contact if contacted else f.enrolled_on
     if (on - last).days > WEEKLY_CONTACT_DAYS:
-        what = (
-            _("last youth contact")
-            if f.last_youth_contact
-            else _("no youth contact since enrolment")
-        )
+        what = _("last youth contact") if contacted else _("no youth contact since enrolment")
         add(
             "weekly-contact",
             last + timedelta(days=WEEKLY_CONTACT_DAYS + 1),

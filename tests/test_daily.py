@@ -90,9 +90,9 @@ def intake(run, name: str, referral: str, consultant: str | None = None, *extra:
 
 
 def contact(run, case_id: int, kind: str, day: str, *extra: str) -> int:
-    return doc(ok(run("log-contact", str(case_id), "--kind", kind, "--date", day, *extra, "--json")))[
-        "id"
-    ]
+    return doc(
+        ok(run("log-contact", str(case_id), "--kind", kind, "--date", day, *extra, "--json"))
+    )["id"]
 
 
 def due(run, *args: str) -> list[dict]:
@@ -354,7 +354,20 @@ def test_due_progress_rating(team):
     assert due(run, "--on", "2026-11-01") == [
         item(a, "Mette Holm", "progress-rating", "2026-11-01")
     ]
-    ok(run("progress", str(a), "--outlook", "2", "--insight", "3", "--skills", "2", "--date", "05-08-2026"))
+    ok(
+        run(
+            "progress",
+            str(a),
+            "--outlook",
+            "2",
+            "--insight",
+            "3",
+            "--skills",
+            "2",
+            "--date",
+            "05-08-2026",
+        )
+    )
     contact(run, a, "youth", "2026-11-03")
     assert due(run, "--on", "2026-11-01") == []
     assert due(run, "--on", "2026-11-04") == []  # 91 days after the rating
@@ -373,7 +386,20 @@ def test_due_period_review(team):
     a = intake(run, "Sofie Jensen", "01-05-2026", "Mette Holm")
     contact(run, a, "three-party", "2026-10-14")
     contact(run, a, "employer", "2026-10-14", "--employer", "Jysk")
-    ok(run("progress", str(a), "--outlook", "2", "--insight", "2", "--skills", "2", "--date", "14-10-2026"))
+    ok(
+        run(
+            "progress",
+            str(a),
+            "--outlook",
+            "2",
+            "--insight",
+            "2",
+            "--skills",
+            "2",
+            "--date",
+            "14-10-2026",
+        )
+    )
     contact(run, a, "youth", "2026-10-29")
     review = [item(a, "Mette Holm", "period-review", "2026-10-16")]
     assert due(run, "--on", "2026-10-15") == []  # 15 days before the end
@@ -611,7 +637,20 @@ def test_aftercare_periods(team):
 def test_progress_ratings_stored(team):
     run = team
     case = intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm")
-    ok(run("progress", str(case), "--outlook", "1", "--insight", "3", "--skills", "5", "--date", "10-11-2026"))
+    ok(
+        run(
+            "progress",
+            str(case),
+            "--outlook",
+            "1",
+            "--insight",
+            "3",
+            "--skills",
+            "5",
+            "--date",
+            "10-11-2026",
+        )
+    )
     ok(run("progress", str(case), "--outlook", "5", "--insight", "4", "--skills", "2"))
     assert show(run, case)["progress"] == [
         {"date": "2026-11-10", "outlook": 1, "insight": 3, "skills": 5},
@@ -646,7 +685,6 @@ def test_close_with_each_reason(team):
             "2026-11-20",
             reason,
         )
-    assert doc(ok(run("list", "--status", "closed", "--json"))) != []
     assert len(doc(ok(run("list", "--status", "closed", "--json")))) == len(CLOSE_REASONS)
 
 
@@ -696,6 +734,36 @@ def test_close_date_out_of_range(team, day):
     case = intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm")
     refused(run, "close", str(case), "--date", day, "--reason", "moved", case_id=case)
     assert show(run, case)["status"] == "active"
+
+
+CLOSE_BEFORE_ENTRIES = {
+    "contact": ["log-contact", "1", "--kind", "youth", "--date", "20-11-2026"],
+    "placement": ["placement", "add", "1", "--kind", "fgu", "--start", "20-11-2026"],
+    "rating": [
+        "progress",
+        "1",
+        "--outlook",
+        "3",
+        "--insight",
+        "3",
+        "--skills",
+        "3",
+        "--date",
+        "20-11-2026",
+    ],
+    "aftercare": ["aftercare", "start", "1", "--date", "20-11-2026"],
+}
+
+
+@pytest.mark.parametrize("entry", CLOSE_BEFORE_ENTRIES.values(), ids=CLOSE_BEFORE_ENTRIES.keys())
+def test_close_date_before_the_cases_own_entries(team, entry):
+    """A case cannot be closed on a day before things already logged on it: it would leave
+    contacts, placements, ratings or aftercare dated after its closing."""
+    run = team
+    assert intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm") == 1
+    ok(run(*entry))
+    refused(run, "close", "1", "--date", "15-11-2026", "--reason", "moved", case_id=1)
+    ok(run("close", "1", "--date", "20-11-2026", "--reason", "moved"))
 
 
 def test_open_aftercare_ends_with_the_case(team):
