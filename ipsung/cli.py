@@ -478,7 +478,12 @@ def screen(
 
 
 # The commands of the other screens live in their own modules, registered on `app`.
-from ipsung import cli_cases, cli_daily  # noqa: E402, F401  (they register their commands)
+from ipsung import (  # noqa: E402, F401  (they register their commands)
+    cli_cases,
+    cli_daily,
+    cli_export,
+    cli_reports,
+)
 
 
 def main() -> None:
