@@ -1,1 +1,64 @@
-"""Outcomes and fidelity indicators (SPEC §8, §8a). Heavy imports stay inside the commands (see cli.py)."""
+"""Outcomes and fidelity indicators (SPEC §8, §8a). Heavy imports stay inside the commands
+(see cli.py)."""
+
+from typing import Annotated
+
+import typer
+
+from ipsung.cli import JsonOpt, app, console, parse_date, print_json, session, table, today
+
+FromOpt = Annotated[str | None, typer.Option("--from", help="First enrolment day of the cohort.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last enrolment day of the cohort.")]
+
+
+@app.command()
+def outcomes(
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Break down by consultant or referred-by.")
+    ] = None,
+    quarterly: Annotated[
+        bool, typer.Option("--quarterly", help="Add the quarterly rate with its bands.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """The outcome figures the effort is judged by, with their definitions: the share who
+    started a job or education against the 50 % target, retention, rapid job search,
+    weekly contact and progress.
+
+    Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by consultant --quarterly
+    """
+    from ipsung import outcomes as figures
+    from ipsung import report_view
+
+    start = parse_date(from_, "--from") if from_ else None
+    end = parse_date(to, "--to") if to else None
+    with session(write=False) as s:
+        document = figures.outcomes(s, today(), start, end, by, quarterly)
+    if json_out:
+        print_json(document)
+    else:
+        report_view.render_outcomes(document, console(), table)
+
+
+@app.command()
+def fidelity(
+    on: Annotated[str, typer.Option("--on", help="Day to read the indicators on.")] = "today",
+    json_out: JsonOpt = False,
+) -> None:
+    """The IPS-25 fidelity items the data can answer, each with its figure, its 1-5 score by
+    the scale's anchors and the data behind it, and the items that need a human review.
+
+    Example: ipsung fidelity --json
+    """
+    from ipsung import fidelity as indicators
+    from ipsung import report_view
+
+    day = parse_date(on, "--on")
+    with session(write=False) as s:
+        document = indicators.fidelity(s, day)
+    if json_out:
+        print_json(document)
+    else:
+        report_view.render_fidelity(document, console(), table)

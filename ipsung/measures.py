@@ -1,0 +1,231 @@
+"""The outcome definitions of SPEC §8, as pure functions over one fact record per case.
+
+No database here: `outcomes.py` gathers the facts with a few aggregate queries, and these
+functions turn any group of cases (the whole cohort, one consultant's, one quarter's)
+into the same figures. Every figure with no data behind it is None (`null` in JSON),
+never a division by zero.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import median
+
+from ipsung.i18n import _
+from ipsung.rules import COUNTED_PLACEMENT_KINDS, PLACEMENT_KINDS
+
+TARGET_SHARE = 0.5
+RETENTION_WEEKS = (13, 26)
+# The IPS Employment Center's quarterly employment rate, read against its bands.
+QUARTERLY_BANDS = ((0.50, "excellent"), (0.41, "average"), (0.31, "minimal"))
+DIMENSIONS = ("outlook", "insight", "skills")
+WEEK_ZERO = date(2000, 1, 3)  # a Monday: week numbers count whole weeks from here
+
+DEFINITIONS = {
+    "started_job_or_education": _(
+        "at least one placement of kind ordinary-job, flex-job, education, fgu or "
+        "apprenticeship started on or after enrolment; internship and wage-subsidy are "
+        "reported but do not count"
+    ),
+    "share": _("started / cohort size, against the target 50 %"),
+    "by_kind": _("placements of each kind started by the cohort (all kinds)"),
+    "retained": _(
+        "of the first counted starts that began at least 13 (26) weeks ago, the share whose "
+        "placement had not ended within 13 (26) weeks"
+    ),
+    "median_days_to_first_employer_contact": _(
+        "days from enrolment to the first employer contact for the young person "
+        "(IPS fidelity asks for under 30)"
+    ),
+    "median_days_to_first_start": _("days from enrolment to the first counted start"),
+    "weekly_contact_rate": _(
+        "of the full calendar weeks (Monday-Sunday) in which a case was open, the share with "
+        "at least one youth or three-party contact"
+    ),
+    "progress": _(
+        "mean change from the first to the latest rating on each dimension (1-5), for cases "
+        "rated at least twice"
+    ),
+    "quarterly": _(
+        "per calendar quarter, the cases open during it and the share of them in a job or "
+        "education during it; bands 31 % minimal, 41 % average, 50 % excellent"
+    ),
+}
+
+
+@dataclass
+class Placed:
+    kind: str
+    start: date
+    end: date | None
+
+
+@dataclass
+class CaseOutcome:
+    """What the figures need to know about one enrolled case."""
+
+    id: int
+    enrolled_on: date
+    closed_on: date | None
+    consultant: str | None
+    referred_by: str
+    placements: list[Placed] = field(default_factory=list)  # started on/after enrolment
+    first_employer_contact: date | None = None
+    contact_weeks: int = 0  # full open weeks with a youth or three-party contact
+    first_rating: tuple[int, int, int] | None = None
+    latest_rating: tuple[int, int, int] | None = None
+    ratings: int = 0
+
+    def counted_starts(self) -> list[Placed]:
+        return sorted(
+            (p for p in self.placements if p.kind in COUNTED_PLACEMENT_KINDS),
+            key=lambda p: p.start,
+        )
+
+    def first_start(self) -> Placed | None:
+        starts = self.counted_starts()
+        return starts[0] if starts else None
+
+
+def week_number(day: date) -> int:
+    return (day - WEEK_ZERO).days // 7
+
+
+def full_weeks(enrolled_on: date, last_open_day: date) -> tuple[int, int]:
+    """First and last week number fully inside [enrolled_on, last_open_day]; empty if first > last."""
+    return week_number(enrolled_on + timedelta(days=6)), week_number(
+        last_open_day - timedelta(days=6)
+    )
+
+
+def last_open_day(case: CaseOutcome, today: date) -> date:
+    return min(case.closed_on, today) if case.closed_on else today
+
+
+def _share(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _median(values: list[int]) -> float | None:
+    return median(values) if values else None
+
+
+def retained(cases: list[CaseOutcome], weeks: int, today: date) -> tuple[float | None, int]:
+    """Share of first counted starts old enough to tell that lasted `weeks`, and how many
+    starts that share is of."""
+    window = timedelta(weeks=weeks)
+    old_enough = [
+        s for s in (c.first_start() for c in cases) if s is not None and s.start + window <= today
+    ]
+    lasted = [s for s in old_enough if s.end is None or s.end >= s.start + window]
+    return _share(len(lasted), len(old_enough)), len(old_enough)
+
+
+def weekly_contact_rate(cases: list[CaseOutcome], today: date) -> tuple[float | None, int]:
+    weeks = 0
+    for case in cases:
+        first, last = full_weeks(case.enrolled_on, last_open_day(case, today))
+        weeks += max(0, last - first + 1)
+    return _share(sum(c.contact_weeks for c in cases), weeks), weeks
+
+
+def progress_change(cases: list[CaseOutcome]) -> dict:
+    rated = [c for c in cases if c.ratings >= 2]
+    result: dict = {"rated_twice": len(rated)}
+    for i, dimension in enumerate(DIMENSIONS):
+        changes = [c.latest_rating[i] - c.first_rating[i] for c in rated]
+        result[dimension] = round(sum(changes) / len(changes), 2) if changes else None
+    return result
+
+
+def figures(cases: list[CaseOutcome], today: date) -> dict:
+    """Every figure of SPEC §8 for one group of cases."""
+    started = [c for c in cases if c.first_start() is not None]
+    share = _share(len(started), len(cases))
+    by_kind = dict.fromkeys(PLACEMENT_KINDS, 0)
+    for case in cases:
+        for p in case.placements:
+            by_kind[p.kind] += 1
+    retained_13w, tellable_13w = retained(cases, 13, today)
+    retained_26w, tellable_26w = retained(cases, 26, today)
+    contact_rate, open_weeks = weekly_contact_rate(cases, today)
+    return {
+        "cohort": len(cases),
+        "started_job_or_education": len(started),
+        "share": share,
+        "target": TARGET_SHARE,
+        "target_met": share is not None and share >= TARGET_SHARE,
+        "by_kind": by_kind,
+        "retained_13w": retained_13w,
+        "retained_13w_of": tellable_13w,
+        "retained_26w": retained_26w,
+        "retained_26w_of": tellable_26w,
+        "median_days_to_first_employer_contact": _median(
+            [
+                (c.first_employer_contact - c.enrolled_on).days
+                for c in cases
+                if c.first_employer_contact
+            ]
+        ),
+        "median_days_to_first_start": _median(
+            [(c.first_start().start - c.enrolled_on).days for c in started]
+        ),
+        "weekly_contact_rate": contact_rate,
+        "open_weeks": open_weeks,
+        "progress": progress_change(cases),
+    }
+
+
+# --- quarters ---------------------------------------------------------------------------
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    next_start = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, next_start - timedelta(days=1)
+
+
+def band(share: float | None) -> str | None:
+    if share is None:
+        return None
+    return next((name for floor, name in QUARTERLY_BANDS if share >= floor), "below minimal")
+
+
+def quarterly(cases: list[CaseOutcome], today: date) -> list[dict]:
+    """Per calendar quarter since the first enrolment: cases open during it, and the share of
+    them in a counted job or education during it."""
+    if not cases:
+        return []
+    year, q = quarter_of(min(c.enrolled_on for c in cases))
+    last = quarter_of(today)
+    rows = []
+    while (year, q) <= last:
+        start, end = quarter_bounds(year, q)
+        open_cases = [
+            c
+            for c in cases
+            if c.enrolled_on <= end and (c.closed_on is None or c.closed_on >= start)
+        ]
+        working = [
+            c
+            for c in open_cases
+            if any(p.start <= end and (p.end is None or p.end >= start) for p in c.counted_starts())
+        ]
+        share = _share(len(working), len(open_cases))
+        rows.append(
+            {
+                "quarter": f"{year}-Q{q}",
+                "start": start,
+                "end": end,
+                "partial": end > today,
+                "open_cases": len(open_cases),
+                "in_job_or_education": len(working),
+                "share": share,
+                "band": band(share),
+            }
+        )
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    return rows

@@ -1,0 +1,184 @@
+"""Gathering the facts behind the outcome figures (SPEC §8) with a few aggregate queries.
+
+Each query returns at most a few rows per case (never a row per contact), so the figures
+stay quick on a national-scale database; `measures.py` turns the facts into figures.
+"""
+
+from datetime import date
+
+from sqlalchemy import Integer, and_, case, func, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from ipsung import measures, rules
+from ipsung.errors import BadInput
+from ipsung.i18n import _
+from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+
+GROUPINGS = ("consultant", "referred-by")
+
+
+class week_number(FunctionElement):
+    """Whole weeks from Monday 2000-01-03 to a date (plus an offset in days), in SQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(week_number, "sqlite")
+def _week_number_sqlite(element, compiler, **kw):
+    day, offset = list(element.clauses)
+    return (
+        f"CAST((julianday({compiler.process(day, **kw)}) - 2451547.5 + "
+        f"{compiler.process(offset, **kw)}) / 7 AS INTEGER)"
+    )
+
+
+@compiles(week_number, "postgresql")
+def _week_number_postgresql(element, compiler, **kw):
+    day, offset = list(element.clauses)
+    return (
+        f"(({compiler.process(day, **kw)} - DATE '2000-01-03') + "
+        f"{compiler.process(offset, **kw)}) / 7"
+    )
+
+
+def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:
+    conditions = [Participant.enrolled_on.is_not(None)]
+    if from_:
+        conditions.append(Participant.enrolled_on >= from_)
+    if to:
+        conditions.append(Participant.enrolled_on <= to)
+    return and_(*conditions)
+
+
+def _cohort(session: Session, cohort) -> dict[int, measures.CaseOutcome]:
+    rows = session.execute(
+        select(
+            Participant.id,
+            Participant.enrolled_on,
+            Participant.closed_on,
+            Consultant.name,
+            Participant.referred_by,
+        )
+        .outerjoin(Consultant, Participant.consultant_id == Consultant.id)
+        .where(cohort)
+    )
+    return {
+        pid: measures.CaseOutcome(pid, enrolled, closed, consultant, referred_by)
+        for pid, enrolled, closed, consultant, referred_by in rows
+    }
+
+
+def _add_placements(session: Session, cases: dict, cohort) -> None:
+    rows = session.execute(
+        select(Placement.participant_id, Placement.kind, Placement.start, Placement.end)
+        .join(Participant, Placement.participant_id == Participant.id)
+        .where(cohort, Placement.start >= Participant.enrolled_on)
+    )
+    for pid, kind, start, end in rows:
+        cases[pid].placements.append(measures.Placed(kind, start, end))
+
+
+def _add_first_employer_contacts(session: Session, cases: dict, cohort) -> None:
+    rows = session.execute(
+        select(Contact.participant_id, func.min(Contact.date))
+        .join(Participant, Contact.participant_id == Participant.id)
+        .where(cohort, Contact.kind == "employer", Contact.date >= Participant.enrolled_on)
+        .group_by(Contact.participant_id)
+    )
+    for pid, first in rows:
+        cases[pid].first_employer_contact = first
+
+
+def _add_contact_weeks(session: Session, cases: dict, cohort, today: date) -> None:
+    """Per case, the full open weeks with a youth or three-party contact."""
+    last_open = case(
+        (
+            and_(Participant.closed_on.is_not(None), Participant.closed_on < today),
+            Participant.closed_on,
+        ),
+        else_=literal(today),
+    )
+    week = week_number(Contact.date, literal(0))
+    weeks = (
+        select(Contact.participant_id.label("pid"), week.label("week"))
+        .join(Participant, Contact.participant_id == Participant.id)
+        .where(
+            cohort,
+            Contact.kind.in_(rules.YOUTH_CONTACT_KINDS),
+            Contact.date >= Participant.enrolled_on,
+            Contact.date <= last_open,
+            week >= week_number(Participant.enrolled_on, literal(6)),
+            week <= week_number(last_open, literal(-6)),
+        )
+        .distinct()
+        .subquery()
+    )
+    for pid, count in session.execute(select(weeks.c.pid, func.count()).group_by(weeks.c.pid)):
+        cases[pid].contact_weeks = count
+
+
+def _add_ratings(session: Session, cases: dict, cohort) -> None:
+    rows = session.execute(
+        select(
+            ProgressRating.participant_id,
+            ProgressRating.outlook,
+            ProgressRating.insight,
+            ProgressRating.skills,
+        )
+        .join(Participant, ProgressRating.participant_id == Participant.id)
+        .where(cohort)
+        .order_by(ProgressRating.participant_id, ProgressRating.date, ProgressRating.id)
+    )
+    for pid, *rating in rows:
+        c = cases[pid]
+        if c.first_rating is None:
+            c.first_rating = tuple(rating)
+        c.latest_rating = tuple(rating)
+        c.ratings += 1
+
+
+def gather(
+    session: Session, from_: date | None, to: date | None, today: date
+) -> list[measures.CaseOutcome]:
+    cohort = _in_cohort(from_, to)
+    cases = _cohort(session, cohort)
+    _add_placements(session, cases, cohort)
+    _add_first_employer_contacts(session, cases, cohort)
+    _add_contact_weeks(session, cases, cohort, today)
+    _add_ratings(session, cases, cohort)
+    return list(cases.values())
+
+
+def outcomes(
+    session: Session,
+    today: date,
+    from_: date | None = None,
+    to: date | None = None,
+    by: str | None = None,
+    quarterly: bool = False,
+) -> dict:
+    """The outcomes document: figures for the cohort, optionally by group and by quarter."""
+    if from_ and to and from_ > to:
+        raise BadInput(_("--from lies after --to"))
+    if by is not None:
+        by = rules.parse_choice(by, GROUPINGS, "--by")
+    cases = gather(session, from_, to, today)
+    document = {"from": from_, "to": to, "as_of": today, **measures.figures(cases, today)}
+    if by:
+        key = (lambda c: c.consultant or "-") if by == "consultant" else (lambda c: c.referred_by)
+        groups: dict[str, list] = {}
+        for c in cases:
+            groups.setdefault(key(c), []).append(c)
+        document["by"] = {
+            "grouping": by,
+            "groups": [
+                {"group": name, **measures.figures(groups[name], today)} for name in sorted(groups)
+            ],
+        }
+    if quarterly:
+        document["quarterly"] = measures.quarterly(cases, today)
+    document["definitions"] = measures.DEFINITIONS
+    return document

@@ -1,0 +1,140 @@
+"""Outcomes and fidelity for people at a terminal: the share against the target at a
+glance, then the breakdowns and the definitions."""
+
+from ipsung.i18n import _
+from ipsung.rules import format_date
+
+BAR_WIDTH = 40
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.1f} %"
+
+
+def number(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def gauge(share: float | None, target: float) -> str:
+    """A bar with the target marked: ████████░░░░|░░░░ (plain characters, no colour needed)."""
+    filled = round((share or 0) * BAR_WIDTH)
+    mark = round(target * BAR_WIDTH)
+    cells = ["█" if i < filled else "░" for i in range(BAR_WIDTH)]
+    cells.insert(mark, "|")
+    return "".join(cells)
+
+
+def render_outcomes(d: dict, console, table) -> None:
+    period = (
+        _("all enrolments")
+        if not (d["from"] or d["to"])
+        else _("enrolled {a} to {b}").format(
+            a=format_date(d["from"]) or "…", b=format_date(d["to"]) or "…"
+        )
+    )
+    console.print(
+        _("Outcomes: {period}, as of {day}").format(period=period, day=format_date(d["as_of"]))
+    )
+    verdict = _("target met") if d["target_met"] else _("target not met")
+    console.print(
+        _(
+            "Started job or education: {n} of {cohort} = {share}  (target {target}: {verdict})"
+        ).format(
+            n=d["started_job_or_education"],
+            cohort=d["cohort"],
+            share=percent(d["share"]),
+            target=percent(d["target"]),
+            verdict=verdict,
+        ),
+        markup=False,
+    )
+    style = "green" if d["target_met"] else "yellow"
+    console.print(f"[{style}]{gauge(d['share'], d['target'])}[/]  {percent(d['share'])}")
+    console.print()
+
+    t = table(_("figure"), _("value"))
+    t.add_row(_("retained 13 weeks"), f"{percent(d['retained_13w'])} (of {d['retained_13w_of']})")
+    t.add_row(_("retained 26 weeks"), f"{percent(d['retained_26w'])} (of {d['retained_26w_of']})")
+    t.add_row(
+        _("median days to first employer contact"),
+        number(d["median_days_to_first_employer_contact"]),
+    )
+    t.add_row(_("median days to first start"), number(d["median_days_to_first_start"]))
+    t.add_row(
+        _("weekly contact rate"),
+        f"{percent(d['weekly_contact_rate'])} (of {d['open_weeks']} weeks)",
+    )
+    progress = d["progress"]
+    t.add_row(
+        _("progress (change in rating)"),
+        _("outlook {o}, insight {i}, skills {s} (rated twice: {n})").format(
+            o=number(progress["outlook"]),
+            i=number(progress["insight"]),
+            s=number(progress["skills"]),
+            n=progress["rated_twice"],
+        ),
+    )
+    console.print(t)
+
+    kinds = table(_("placements started, by kind"), _("count"))
+    for kind, count in d["by_kind"].items():
+        kinds.add_row(kind, str(count))
+    console.print(kinds)
+
+    if "by" in d:
+        g = table(
+            d["by"]["grouping"],
+            _("cohort"),
+            _("started"),
+            _("share"),
+            _("retained 13w"),
+            _("days to employer"),
+            _("weekly contact"),
+        )
+        for row in d["by"]["groups"]:
+            g.add_row(
+                row["group"],
+                str(row["cohort"]),
+                str(row["started_job_or_education"]),
+                percent(row["share"]),
+                percent(row["retained_13w"]),
+                number(row["median_days_to_first_employer_contact"]),
+                percent(row["weekly_contact_rate"]),
+            )
+        console.print(g)
+
+    if "quarterly" in d:
+        q = table(_("quarter"), _("open"), _("in job/education"), _("share"), _("band"))
+        for row in d["quarterly"]:
+            label = row["quarter"] + (_(" (so far)") if row["partial"] else "")
+            q.add_row(
+                label,
+                str(row["open_cases"]),
+                str(row["in_job_or_education"]),
+                percent(row["share"]),
+                row["band"] or "-",
+            )
+        console.print(q)
+
+    console.print(_("Definitions"))
+    for name, text in d["definitions"].items():
+        console.print(f"  {name}: {text}", markup=False)
+
+
+def render_fidelity(d: dict, console, table) -> None:
+    console.print(
+        _("Fidelity indicators read from the data, {day}").format(day=format_date(d["on"]))
+    )
+    t = table(_("item"), _("figure"), _("score"), _("data"))
+    for item in d["items"]:
+        data = ", ".join(f"{k}: {v}" for k, v in item["data"].items()) or "-"
+        t.add_row(item["item"], number(item["figure"]), number(item["score"]), data)
+    console.print(t)
+    for item in d["items"]:
+        console.print(f"  {item['item']}: {item['note']}", markup=False)
+    console.print()
+    console.print(_("Needs a human review (not readable from the data):"))
+    for name in d["needs_review"]:
+        console.print(f"  - {name}", markup=False)
