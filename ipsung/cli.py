@@ -483,6 +483,7 @@ from ipsung import (  # noqa: E402, F401  (they register their commands)
     cli_daily,
     cli_export,
     cli_reports,
+    cli_safety,
 )
 
 

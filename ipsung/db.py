@@ -8,6 +8,7 @@ ours by a plain query, and Alembic is imported only when an upgrade is needed.
 """
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,70 @@ def resolve(db_option: str | None) -> Location:
             )
         )
     return Location(Path(target).expanduser(), source)
+
+
+# --- network shares ----------------------------------------------------------------------
+
+MOUNTS = Path("/proc/self/mounts")
+# File locking over these is unreliable, and SQLite depends on it: a shared folder
+# corrupts the database. A team that shares a caseload uses a database server instead.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "cifs",
+        "smb3",
+        "smbfs",
+        "nfs",
+        "nfs4",
+        "sshfs",
+        "fuse.sshfs",
+        "9p",
+        "afs",
+        "ncpfs",
+        "davfs",
+        "fuse.davfs2",
+        "ceph",
+        "glusterfs",
+        "fuse.glusterfs",
+        "lustre",
+        "fuse.rclone",
+    }
+)
+
+
+def _unescape_mount_point(field: str) -> str:
+    """/proc/mounts writes a space as \\040 (and tab, newline, backslash likewise)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
+
+
+def filesystem_type(path: Path, mounts_text: str) -> str | None:
+    """The type of the file system that holds `path`: the longest matching mount point."""
+    target = os.path.realpath(path)
+    best, best_type = "", None
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = _unescape_mount_point(fields[1])
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, best_type = point, fields[2]
+    return best_type
+
+
+def refuse_network_share(path: Path) -> None:
+    try:
+        mounts = MOUNTS.read_text()
+    except OSError:
+        return  # no mount table to read (not Linux): nothing to judge by
+    kind = filesystem_type(path, mounts)
+    if kind in NETWORK_FILESYSTEMS:
+        raise BadInput(
+            _(
+                "{path} is on a network share ({kind}); an SQLite file must live on a local "
+                "disk. A team that shares one caseload uses a team database on PostgreSQL "
+                "(see README: team database)"
+            ).format(path=path, kind=kind)
+        )
 
 
 # --- opening ---------------------------------------------------------------------------
@@ -182,6 +247,7 @@ def session(location: Location, *, write: bool) -> Iterator[Session]:
     A read of a database that does not exist yet sees an empty caseload and creates
     nothing; the first write creates the file and its schema.
     """
+    refuse_network_share(location.path)
     if location.exists:
         _ensure_schema(location)
         engine = _engine(f"sqlite:///{location.path}", write=write)
