@@ -80,10 +80,8 @@ def render(d: dict, console) -> None:
     """A readable page: the case, its screening, then the timeline."""
     fmt = rules.format_date
     screening = d["screening"]
-    from rich.markup import escape
-
     title = f"{d['name'] or _('(anonymised)')}  ({d['status']})"
-    console.print(f"[bold]{_('Case')} {d['id']}[/bold]  {escape(title)}")
+    console.print(f"{_('Case')} {d['id']}  {title}", style="bold")
     lines = [
         (_("CPR"), d["cpr"] or "-"),
         (_("Born"), f"{fmt(d['birth_date'])} ({_('age')} {d['age']})"),
@@ -103,7 +101,7 @@ def render(d: dict, console) -> None:
         lines.append((_("Screening override"), screening["override_reason"]))
     width = max(len(label) for label, _value in lines)
     for label, value in lines:
-        console.print(f"  {label:<{width}}  {value}", markup=False)
+        console.print(f"  {label:<{width}}  {value}")
 
     events = [(c["date"], _("contact"), _contact_text(c)) for c in d["contacts"]]
     for p in d["placements"]:
@@ -128,9 +126,9 @@ def render(d: dict, console) -> None:
     if not events:
         console.print(_("No contacts, placements or ratings yet."))
         return
-    console.print(f"[bold]{_('Timeline')}[/bold]")
+    console.print(_("Timeline"), style="bold")
     for day, what, text in sorted(events, key=lambda e: e[0]):
-        console.print(f"  {fmt(day)}  {what:<13} {text}", markup=False)
+        console.print(f"  {fmt(day)}  {what:<13} {text}")
 
 
 def _contact_text(c: dict) -> str:

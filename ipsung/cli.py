@@ -1,7 +1,7 @@
 """The `ipsung` command line: options, prompts, rendering and exit codes.
 
 Only typer and the standard library are imported at the top: `--help` and `screen` must
-start fast, so each command imports the database, the models and rich inside itself.
+start fast, so each command imports the database and the models inside itself.
 Errors are turned into exit codes once, in IpsungGroup.main: 0 success, 1 a negative
 answer (not eligible, full, a check that found problems), 2 bad input or usage.
 """
@@ -271,24 +271,16 @@ def build(model: Callable[..., T], **fields: Any) -> T:
 
 
 def console():
-    from rich.console import Console
+    from ipsung.textout import Out
 
-    # Piped output is for scripts and files: wide enough that rows never wrap.
-    width = None if sys.stdout.isatty() else 250
-    # NO_COLOR: no escape codes at all, bold included.
-    plain = "NO_COLOR" in os.environ or not sys.stdout.isatty()
-    return Console(
-        highlight=False, soft_wrap=False, width=width, color_system=None if plain else "auto"
-    )
+    return Out()
 
 
 def table(*headers: str):
-    """A rich table: boxed at a terminal, plain aligned columns when piped."""
-    from rich import box
-    from rich.table import Table
+    """An aligned table for people; plain text when piped or with NO_COLOR."""
+    from ipsung.textout import Table
 
-    plain = not sys.stdout.isatty()
-    return Table(*headers, box=None if plain else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    return Table(*headers)
 
 
 # --- info -------------------------------------------------------------------------------------

@@ -218,10 +218,12 @@ def capacity(
     _render_capacity(document)
 
 
-STATE_STYLE = {"over": "bold red", "full": "bold yellow", "in-band": "green", "below-band": ""}
+STATE_STYLE = {"over": "red", "full": "yellow", "in-band": "green", "below-band": None}
 
 
 def _render_capacity(document: dict) -> None:
+    from ipsung.textout import Cell
+
     out = console()
     if not document["consultants"]:
         typer.echo(_("No consultants yet. Add one: ipsung consultant add NAME"))
@@ -236,7 +238,7 @@ def _render_capacity(document: dict) -> None:
                 str(c["open_cases"]),
                 str(c["max_caseload"]),
                 str(c["free"]),
-                f"[{STATE_STYLE[c['state']]}]{state}[/]" if STATE_STYLE[c["state"]] else state,
+                Cell(state, STATE_STYLE[c["state"]]),
                 str(c["overdue_contacts"]),
             )
         out.print(t)

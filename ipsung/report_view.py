@@ -47,11 +47,10 @@ def render_outcomes(d: dict, console, table) -> None:
             share=percent(d["share"]),
             target=percent(d["target"]),
             verdict=verdict,
-        ),
-        markup=False,
+        )
     )
     style = "green" if d["target_met"] else "yellow"
-    console.print(f"[{style}]{gauge(d['share'], d['target'])}[/]  {percent(d['share'])}")
+    console.print(f"{gauge(d['share'], d['target'])}  {percent(d['share'])}", style=style)
     console.print()
 
     t = table(_("figure"), _("value"))
@@ -120,7 +119,7 @@ def render_outcomes(d: dict, console, table) -> None:
 
     console.print(_("Definitions"))
     for name, text in d["definitions"].items():
-        console.print(f"  {name}: {text}", markup=False)
+        console.print(f"  {name}: {text}")
 
 
 def render_fidelity(d: dict, console, table) -> None:
@@ -133,8 +132,8 @@ def render_fidelity(d: dict, console, table) -> None:
         t.add_row(item["item"], number(item["figure"]), number(item["score"]), data)
     console.print(t)
     for item in d["items"]:
-        console.print(f"  {item['item']}: {item['note']}", markup=False)
+        console.print(f"  {item['item']}: {item['note']}")
     console.print()
     console.print(_("Needs a human review (not readable from the data):"))
     for name in d["needs_review"]:
-        console.print(f"  - {name}", markup=False)
+        console.print(f"  - {name}")
