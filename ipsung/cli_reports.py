@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from ipsung.cli import JsonOpt, app, console, parse_date, print_json, session, table, today
+from ipsung.i18n import _
 
 FromOpt = Annotated[str | None, typer.Option("--from", help="First enrolment day of the cohort.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last enrolment day of the cohort.")]
@@ -62,3 +63,35 @@ def fidelity(
         print_json(document)
     else:
         report_view.render_fidelity(document, console(), table)
+
+
+@app.command()
+def report(
+    out: Annotated[str, typer.Option("--out", help="The HTML file to write.")],
+    from_: FromOpt = None,
+    to: ToOpt = None,
+) -> None:
+    """One self-contained HTML page for the committee: capacity, the outcome share against
+    the target, the quarterly rate, outcomes by kind and progress, as charts. No names;
+    counts below 5 are hidden.
+
+    Example: ipsung report --out udvalg-2026.html --from 01-01-2026
+    """
+    from pathlib import Path
+
+    from ipsung import outcomes, report_html, safe_files, workload
+
+    start = parse_date(from_, "--from") if from_ else None
+    end = parse_date(to, "--to") if to else None
+    if start and end and start > end:
+        from ipsung.errors import BadInput
+
+        raise BadInput(_("--from lies after --to"))
+    day = today()
+    with session(write=False) as s:
+        cases = outcomes.gather(s, start, end, day)
+        capacity = workload.capacity(s, day)
+    document = outcomes.summarise(cases, day, start, end, quarterly=True)
+    page = report_html.render(capacity, document, report_html.progress_means(cases), day)
+    path = safe_files.write_text(Path(out), page, "--out")
+    typer.echo(_("Wrote {path}").format(path=path))

@@ -165,7 +165,17 @@ def outcomes(
         raise BadInput(_("--from lies after --to"))
     if by is not None:
         by = rules.parse_choice(by, GROUPINGS, "--by")
-    cases = gather(session, from_, to, today)
+    return summarise(gather(session, from_, to, today), today, from_, to, by, quarterly)
+
+
+def summarise(
+    cases: list[measures.CaseOutcome],
+    today: date,
+    from_: date | None,
+    to: date | None,
+    by: str | None = None,
+    quarterly: bool = False,
+) -> dict:
     document = {"from": from_, "to": to, "as_of": today, **measures.figures(cases, today)}
     if by:
         key = (lambda c: c.consultant or "-") if by == "consultant" else (lambda c: c.referred_by)

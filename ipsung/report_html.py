@@ -1,0 +1,276 @@
+"""The committee report (SPEC §8b): one self-contained HTML page with SVG charts.
+
+Committee papers are public, so the page holds no names (consultants are numbered),
+counts from 1 to 4 are shown as "<5", and a share whose numerator or denominator is
+below 5 is not shown — in the charts too, where a bar's length would give the count away.
+
+The charts are SVG written here: a few rectangles and lines need no charting library,
+and the page must work offline, without scripts, and print on A4.
+"""
+
+from datetime import date
+from html import escape
+
+from ipsung import measures
+from ipsung.i18n import _
+from ipsung.rules import format_date
+
+SMALL = 5  # counts below this (except 0) are hidden
+BAR_COLOUR = "#2b6cb0"
+TARGET_COLOUR = "#c53030"
+MUTED = "#a0aec0"
+
+
+def count_text(n: int) -> str:
+    return "<5" if 0 < n < SMALL else str(n)
+
+
+def shown_share(numerator: int, denominator: int) -> float | None:
+    """The share, unless either part is small enough to identify someone."""
+    if numerator < SMALL or denominator < SMALL:
+        return None
+    return numerator / denominator
+
+
+def share_text(numerator: int, denominator: int) -> str:
+    share = shown_share(numerator, denominator)
+    return "–" if share is None else f"{share * 100:.0f} %"
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def _svg(width: int, height: int, body: list[str], label: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _text(
+    x: float, y: float, text: str, anchor: str = "start", size: int = 11, colour: str = "#1a202c"
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{colour}">{escape(text)}</text>'
+    )
+
+
+def share_gauge(numerator: int, denominator: int, target: float) -> str:
+    """A horizontal bar for the share with the target marked."""
+    width, height, left, bar_w = 520, 54, 10, 500
+    share = shown_share(numerator, denominator)
+    body = [f'<rect x="{left}" y="10" width="{bar_w}" height="22" fill="#edf2f7"/>']
+    if share is not None:
+        body.append(
+            f'<rect x="{left}" y="10" width="{bar_w * share:.1f}" height="22" fill="{BAR_COLOUR}"/>'
+        )
+    else:
+        body.append(_text(left + 8, 26, _("not shown: fewer than 5"), colour="#4a5568"))
+    x = left + bar_w * target
+    body.append(
+        f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="38" stroke="{TARGET_COLOUR}" stroke-width="2"/>'
+    )
+    body.append(
+        _text(x, 50, _("target {t:.0f} %").format(t=target * 100), "middle", 10, TARGET_COLOUR)
+    )
+    return _svg(width, height, body, _("share against the target"))
+
+
+def horizontal_bars(rows: list[tuple[str, int]], maximum: int | None = None) -> str:
+    """Labelled bars for counts; a count below 5 gets no bar, only "<5"."""
+    width, row_h, label_w, bar_w = 520, 20, 150, 320
+    top = max([n for _label, n in rows] + [maximum or 0, 1])
+    body = []
+    for i, (label, n) in enumerate(rows):
+        y = 4 + i * row_h
+        body.append(_text(label_w - 6, y + 13, label, "end"))
+        if n >= SMALL:
+            body.append(
+                f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * n / top:.1f}" height="13" fill="{BAR_COLOUR}"/>'
+            )
+            body.append(_text(label_w + bar_w * n / top + 4, y + 13, str(n)))
+        else:
+            body.append(_text(label_w + 2, y + 13, count_text(n), colour="#4a5568"))
+    return _svg(width, 8 + row_h * len(rows), body, _("bar chart"))
+
+
+def capacity_bars(consultants: list[dict]) -> str:
+    """Open cases against each consultant's max (numbered: no names in a public paper)."""
+    width, row_h, label_w, bar_w = 520, 22, 110, 360
+    top = max(
+        [c["max_caseload"] for c in consultants] + [c["open_cases"] for c in consultants] + [1]
+    )
+    body = []
+    for i, c in enumerate(consultants):
+        y = 4 + i * row_h
+        body.append(_text(label_w - 6, y + 14, _("Consultant {n}").format(n=i + 1), "end"))
+        body.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * c["max_caseload"] / top:.1f}" height="14" fill="#edf2f7" stroke="{MUTED}"/>'
+        )
+        if c["open_cases"] >= SMALL:
+            colour = TARGET_COLOUR if c["state"] == "over" else BAR_COLOUR
+            body.append(
+                f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * c["open_cases"] / top:.1f}" height="14" fill="{colour}"/>'
+            )
+        body.append(
+            _text(
+                label_w + bar_w + 6, y + 14, f"{count_text(c['open_cases'])} / {c['max_caseload']}"
+            )
+        )
+    return _svg(width, 8 + row_h * len(consultants), body, _("caseload per consultant"))
+
+
+def quarterly_chart(rows: list[dict]) -> str:
+    """Columns per quarter with the 31/41/50 % bands as lines; small quarters left empty."""
+    width, height, left, bottom, plot_h = 520, 170, 34, 140, 125
+    col_w = (width - left - 10) / max(len(rows), 1)
+    shares = [shown_share(r["in_job_or_education"], r["open_cases"]) for r in rows]
+    # The axis runs to 60 % or the highest share shown, whichever is more: room for the bands.
+    top = max([0.6] + [sh for sh in shares if sh is not None])
+    body = [f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{MUTED}"/>']
+    for floor, name in measures.QUARTERLY_BANDS:
+        y = bottom - plot_h * floor / top
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="4 3" stroke-width="1"/>'
+        )
+        body.append(_text(left - 3, y + 4, f"{floor * 100:.0f}%", "end", 9, TARGET_COLOUR))
+        body.append(_text(width - 12, y - 3, _(name), "end", 9, TARGET_COLOUR))
+    for i, row in enumerate(rows):
+        x = left + i * col_w
+        share = shares[i]
+        if share is not None:
+            h = plot_h * share / top
+            body.append(
+                f'<rect x="{x + col_w * 0.2:.1f}" y="{bottom - h:.1f}" width="{col_w * 0.6:.1f}" height="{h:.1f}" fill="{BAR_COLOUR}"/>'
+            )
+        label = row["quarter"].replace("-", " ")
+        body.append(_text(x + col_w / 2, bottom + 13, label, "middle", 9))
+        body.append(
+            _text(
+                x + col_w / 2,
+                bottom + 25,
+                share_text(row["in_job_or_education"], row["open_cases"]),
+                "middle",
+                9,
+                "#4a5568",
+            )
+        )
+    return _svg(width, height + 6, body, _("quarterly rate"))
+
+
+def progress_chart(progress: dict) -> str:
+    """Mean first and latest rating (1-5) on each dimension."""
+    width, row_h, label_w, bar_w = 520, 34, 150, 320
+    body = []
+    for i, dim in enumerate(measures.DIMENSIONS):
+        y = 4 + i * row_h
+        first, latest = progress["first"][dim], progress["latest"][dim]
+        body.append(_text(label_w - 6, y + 16, _(DIMENSION_NAMES[dim]), "end"))
+        if first is None:
+            body.append(
+                _text(label_w + 2, y + 16, _("not shown: fewer than 5 rated"), colour="#4a5568")
+            )
+            continue
+        body.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{bar_w * first / 5:.1f}" height="11" fill="{MUTED}"/>'
+        )
+        body.append(
+            f'<rect x="{label_w}" y="{y + 15}" width="{bar_w * latest / 5:.1f}" height="11" fill="{BAR_COLOUR}"/>'
+        )
+        body.append(_text(label_w + bar_w * first / 5 + 4, y + 11, f"{first:.1f}", size=9))
+        body.append(_text(label_w + bar_w * latest / 5 + 4, y + 24, f"{latest:.1f}", size=9))
+    return _svg(width, 8 + row_h * 3, body, _("progress on three dimensions"))
+
+
+DIMENSION_NAMES = {
+    "outlook": "Outlook (Udsyn)",
+    "insight": "Insight (Indsigt)",
+    "skills": "Skills (Kompetencer)",
+}
+
+
+def progress_means(cases: list[measures.CaseOutcome]) -> dict:
+    """Mean first and latest rating per dimension, over cases rated at least twice; hidden
+    when fewer than 5 such cases."""
+    rated = [c for c in cases if c.ratings >= 2]
+    result = {"rated": len(rated), "first": {}, "latest": {}}
+    for i, dim in enumerate(measures.DIMENSIONS):
+        enough = len(rated) >= SMALL
+        result["first"][dim] = (
+            sum(c.first_rating[i] for c in rated) / len(rated) if enough else None
+        )
+        result["latest"][dim] = (
+            sum(c.latest_rating[i] for c in rated) / len(rated) if enough else None
+        )
+    return result
+
+
+# --- the page -----------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 14mm 14mm; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; color: #1a202c; font-size: 10.5pt; margin: 0; }
+h1 { font-size: 17pt; margin: 0 0 2mm 0; }
+h2 { font-size: 12pt; margin: 5mm 0 1.5mm 0; border-bottom: 1px solid #cbd5e0; }
+p.meta { color: #4a5568; margin: 0 0 3mm 0; }
+.big { font-size: 22pt; font-weight: bold; }
+table { border-collapse: collapse; margin: 1mm 0; }
+td, th { padding: 0.6mm 3mm 0.6mm 0; text-align: left; font-size: 9.5pt; }
+th { color: #4a5568; font-weight: normal; }
+section { break-inside: avoid; }
+@media screen { body { margin: 12mm auto; max-width: 190mm; } }
+dl { font-size: 8.5pt; color: #2d3748; }
+dt { font-weight: bold; } dd { margin: 0 0 1mm 4mm; }
+"""
+
+
+def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
+    """The whole page as one string."""
+    period = _("all enrolments")
+    if outcomes["from"] or outcomes["to"]:
+        period = _("enrolled {a} to {b}").format(
+            a=format_date(outcomes["from"]) or "…", b=format_date(outcomes["to"]) or "…"
+        )
+    started, cohort = outcomes["started_job_or_education"], outcomes["cohort"]
+    team = capacity["team"]
+    kinds = list(outcomes["by_kind"].items())
+    sections = [
+        f"<h1>{escape(_('IPS Ung: status for the committee'))}</h1>",
+        f'<p class="meta">{escape(_("Made {day}; cohort: {period}.").format(day=format_date(made_on), period=period))} '
+        f"{escape(_('No names; counts from 1 to 4 are shown as <5 and shares built on them are not shown.'))}</p>",
+        "<section>",
+        f"<h2>{escape(_('Started a job or an education'))}</h2>",
+        f'<p><span class="big">{share_text(started, cohort)}</span> '
+        f"{escape(_('of {cohort} young people ({started} started); the target is at least 50 %.').format(cohort=count_text(cohort), started=count_text(started)))}</p>",
+        share_gauge(started, cohort, outcomes["target"]),
+        "</section><section>",
+        f"<h2>{escape(_('Capacity and waitlist'))}</h2>",
+        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=team['free'], wait=count_text(capacity['waitlist'])))}</p>",
+        capacity_bars(capacity["consultants"]),
+        "</section><section>",
+        f"<h2>{escape(_('Quarterly rate in a job or education'))}</h2>",
+        quarterly_chart(outcomes.get("quarterly", [])),
+        "</section><section>",
+        f"<h2>{escape(_('Outcomes by kind (placements started)'))}</h2>",
+        horizontal_bars(kinds),
+        "</section><section>",
+        f"<h2>{escape(_('Progress on the three dimensions (first and latest rating, 1-5)'))}</h2>",
+        progress_chart(progress),
+        f'<p class="meta">{escape(_("Grey: first rating; blue: latest. Cases rated at least twice: {n}.").format(n=count_text(progress["rated"])))}</p>',
+        "</section><section>",
+        f"<h2>{escape(_('Definitions'))}</h2><dl>",
+        *(
+            f"<dt>{escape(name.replace('_', ' '))}</dt><dd>{escape(text)}</dd>"
+            for name, text in outcomes["definitions"].items()
+        ),
+        "</dl></section>",
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(_('IPS Ung report'))}</title><style>{CSS}</style></head><body>"
+        + "\n".join(sections)
+        + "</body></html>\n"
+    )
