@@ -474,6 +474,7 @@ from ipsung import (  # noqa: E402, F401  (they register their commands)
     cli_cases,
     cli_daily,
     cli_export,
+    cli_import,
     cli_reports,
     cli_safety,
 )
