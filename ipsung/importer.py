@@ -361,15 +361,19 @@ def _check_participants(
     for line, row in rows:
         check = RowCheck(line, row, today)
         record = _participant(check, consultants)
-        if record:
-            if record["cpr"] and (record["cpr"] in existing_cprs or record["cpr"] in seen_cprs):
-                where = seen_cprs.get(record["cpr"])
+        # Duplicates are reported even on rows with other problems: both need fixing.
+        cpr = "".join(ch for ch in row.get("cpr", "") if ch.isdigit())
+        if len(cpr) == 10:
+            if cpr in existing_cprs or cpr in seen_cprs:
+                where = seen_cprs.get(cpr)
                 check.fail(
                     "cpr",
                     _("this CPR number is already on line {line}").format(line=where)
                     if where
                     else _("a case with this CPR number already exists"),
                 )
+            seen_cprs.setdefault(cpr, line)
+        if record:
             if record["id"] is not None and (record["id"] in taken_ids or record["id"] in seen_ids):
                 check.fail("case", _("case K-{id} already exists").format(id=record["id"]))
             open_today = (
@@ -388,8 +392,6 @@ def _check_participants(
                             name=consultant.name, n=loads[cid], max=consultant.max_caseload
                         ),
                     )
-            if record["cpr"]:
-                seen_cprs.setdefault(record["cpr"], line)
             if record["id"] is not None:
                 seen_ids[record["id"]] = line
         errors += check.errors
