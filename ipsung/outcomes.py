@@ -30,7 +30,7 @@ class week_number(FunctionElement):
 def _week_number_sqlite(element, compiler, **kw):
     day, offset = list(element.clauses)
     return (
-        f"CAST((julianday({compiler.process(day, **kw)}) - 2451547.5 + "
+        f"CAST((julianday({compiler.process(day, **kw)}) - 2451546.5 + "
         f"{compiler.process(offset, **kw)}) / 7 AS INTEGER)"
     )
 
