@@ -137,6 +137,9 @@ class Contact(Base):
         CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
         Index(None, "participant_id", "date"),
         Index(None, "consultant_id", "date"),
+        # The due list, capacity and outcomes ask per kind ("last youth contact", "first
+        # employer contact"): this index answers them without reading other kinds' rows.
+        Index(None, "kind", "participant_id", "date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -201,6 +204,7 @@ class ProgressRating(Base):
         CheckConstraint("insight BETWEEN 1 AND 5", name="insight_1_to_5"),
         CheckConstraint("skills BETWEEN 1 AND 5", name="skills_1_to_5"),
         Index(None, "participant_id"),
+        Index(None, "participant_id", "date"),  # "the last rating" without reading rows
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,5 +5,5 @@ with a plain query, without importing Alembic (slow to import). A test checks th
 match the scripts in versions/.
 """
 
-KNOWN_REVISIONS = ("0001",)
+KNOWN_REVISIONS = ("0001", "0002")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
