@@ -22,6 +22,7 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 # Day first, one separator used throughout: 23-11-2026, 23.11.2026, 23/11/2026, 23/11/26.
 _DAY_FIRST = re.compile(r"(\d{1,2})([-./])(\d{1,2})\2(\d{4}|\d{2})")
 _TODAY_WORDS = {"today", "i dag", "idag"}
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 _YESTERDAY_WORDS = {"yesterday", "i går", "igår"}
 
 
@@ -49,11 +50,19 @@ def parse_date(text: str, today: date, option: str = "date") -> date:
             )
         )
     try:
-        return date(year, month, day)
+        parsed = date(year, month, day)
     except ValueError:
         raise BadInput(
             _("{option}: '{value}' is not a real date").format(option=option, value=text.strip())
         ) from None
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        # Nothing in a caseload lies there, and dates near year 9999 overflow arithmetic.
+        raise BadInput(
+            _("{option}: '{value}' lies outside {first}-{last}").format(
+                option=option, value=text.strip(), first=EARLIEST_YEAR, last=LATEST_YEAR
+            )
+        )
+    return parsed
 
 
 def not_in_future(day: date, today: date, option: str = "date") -> date:
