@@ -24,9 +24,7 @@ everything succeeded, so a failed export leaves no partial file behind.
 import csv
 import io
 import operator
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,8 +36,8 @@ from typing import Any, TextIO
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ipsung import rules
-from ipsung.errors import BadInput, IpsungError
+from ipsung import rules, safe_files
+from ipsung.errors import BadInput
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
 
@@ -401,28 +399,8 @@ def file_stream(path: Path, dialect: Dialect) -> Iterator[TextIO]:
                 path=path
             )
         )
-    _check_folder(path.parent)
-    try:
-        # mkstemp creates the file with mode 0600, whatever the umask.
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise BadInput(
-            _("--out: cannot write {path}: {why}").format(path=path, why=exc.strerror)
-        ) from None
-    try:
-        with open(fd, "w", encoding=dialect.encoding, newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # e.g. the disk is full
-            raise IpsungError(
-                _("--out: could not write {path}: {why}").format(path=path, why=exc.strerror)
-            ) from None
-        raise
-    _sync_folder(path.parent)
+    with safe_files.atomic_file(path, dialect.encoding, "--out") as stream:
+        yield stream
 
 
 def prepare_folder(path: Path) -> Path:
@@ -432,7 +410,7 @@ def prepare_folder(path: Path) -> Path:
     if path.exists() and not path.is_dir():
         raise BadInput(_("--out: {path} is a file; 'all' writes into a folder").format(path=path))
     if not path.exists():
-        _check_folder(path.parent)
+        safe_files.check_folder(path.parent, "--out")
         try:
             path.mkdir(mode=0o700)
         except OSError as exc:
@@ -442,27 +420,6 @@ def prepare_folder(path: Path) -> Path:
                 )
             ) from None
     return path
-
-
-def _check_folder(folder: Path) -> None:
-    if not folder.exists():
-        raise BadInput(_("--out: the folder {folder} does not exist").format(folder=folder))
-    if not folder.is_dir():
-        raise BadInput(_("--out: {folder} is not a folder").format(folder=folder))
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (a crash right after would otherwise undo it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # e.g. Windows, where folders cannot be opened; the rename is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def audit_change(counts: dict[str, int], period: Period) -> str:
