@@ -153,11 +153,13 @@ def log_contact(
 
 
 def _case_id(text: str) -> int:
+    from ipsung import rules
+
     try:
         return int(text.strip())
     except ValueError:
         raise BadInput(
-            _("PARTICIPANT: '{value}' is not a case id").format(value=text.strip())
+            _("PARTICIPANT: '{value}' is not a case id").format(value=rules.shown(text))
         ) from None
 
 

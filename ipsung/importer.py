@@ -119,8 +119,9 @@ class ImportRefused(BadInput):
 # --- reading the file -----------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and the rows as (line number, {column: text}); either dialect."""
+def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]], list[RowError]]:
+    """The header, the rows as (line number, {column: text}), and a list that fills with
+    rows that have more cells than the header has columns; either dialect."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -138,13 +139,19 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
     if not header or header == [""]:
         raise BadInput(_("FILE: {path} is empty").format(path=path))
 
+    too_wide: list[RowError] = []
+
     def rows():
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
+            if any(v.strip() for v in values[len(header) :]):
+                too_wide.append(
+                    RowError(reader.line_num, "-", _("more cells than the header has columns"))
+                )
             yield reader.line_num, dict(zip(header, (v.strip() for v in values), strict=False))
 
-    return header, rows()
+    return header, rows(), too_wide
 
 
 def check_header(table: str, header: list[str]) -> list[RowError]:
@@ -205,7 +212,9 @@ class RowCheck:
             try:
                 return kind(text.replace(",", "."))
             except ValueError:
-                raise BadInput(_("'{value}' is not a number").format(value=text)) from None
+                raise BadInput(
+                    _("'{value}' is not a number").format(value=rules.shown(text))
+                ) from None
 
         return self.get(column, parse)
 
@@ -222,14 +231,14 @@ def parse_flag(text: str) -> bool:
         return True
     if value in FALSE:
         return False
-    raise BadInput(_("'{value}' is not true or false").format(value=text))
+    raise BadInput(_("'{value}' is not true or false").format(value=rules.shown(text)))
 
 
 def parse_case_key(text: str) -> int:
     """`K-12` as exported (or a bare 12)."""
     value = text.strip().upper().removeprefix("K-")
     if not value.isdigit():
-        raise BadInput(_("'{value}' is not a case key like K-12").format(value=text))
+        raise BadInput(_("'{value}' is not a case key like K-12").format(value=rules.shown(text)))
     return int(value)
 
 
@@ -525,7 +534,7 @@ def import_table(
 ) -> int:
     """Check every row, then store them all (or raise ImportRefused and store none)."""
     table = rules.parse_choice(table, TABLES, "TABLE")
-    header, rows = read_rows(path)
+    header, rows, too_wide = read_rows(path)
     errors = check_header(table, header)
     if errors:
         raise ImportRefused(errors)
@@ -543,8 +552,9 @@ def import_table(
             errors += check.errors
             if record:
                 records.append(record)
+    errors += too_wide  # filled while the rows were read
     if errors:
-        raise ImportRefused(errors)
+        raise ImportRefused(sorted(errors, key=lambda e: e.line))
     if records:
         _store(session, model, records, table)
     return len(records)

@@ -248,7 +248,7 @@ def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str
         share_gauge(started, cohort, outcomes["target"]),
         "</section><section>",
         f"<h2>{escape(_('Capacity and waitlist'))}</h2>",
-        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=team['free'], wait=count_text(capacity['waitlist'])))}</p>",
+        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=team['free'] if not 0 < team['open_cases'] < SMALL else '–', wait=count_text(capacity['waitlist'])))}</p>",
         capacity_bars(capacity["consultants"]),
         "</section><section>",
         f"<h2>{escape(_('Quarterly rate in a job or education'))}</h2>",

@@ -16,6 +16,18 @@ from ipsung import refdata
 from ipsung.errors import BadInput
 from ipsung.i18n import _
 
+# --- echoing what was typed -------------------------------------------------------------
+
+_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+
+
+def shown(text: str) -> str:
+    """What an error message may repeat of a typed value: never a CPR-like number (it
+    identifies a person, and may sit in the wrong column of a spreadsheet)."""
+    value = text.strip()
+    return _("(a CPR-like number)") if _CPR_LIKE.search(value) else value
+
+
 # --- dates -------------------------------------------------------------------------
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -46,20 +58,20 @@ def parse_date(text: str, today: date, option: str = "date") -> date:
     else:
         raise BadInput(
             _("{option}: '{value}' is not a date; write it day first, e.g. 23-11-2026").format(
-                option=option, value=text.strip()
+                option=option, value=shown(text)
             )
         )
     try:
         parsed = date(year, month, day)
     except ValueError:
         raise BadInput(
-            _("{option}: '{value}' is not a real date").format(option=option, value=text.strip())
+            _("{option}: '{value}' is not a real date").format(option=option, value=shown(text))
         ) from None
     if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
         # Nothing in a caseload lies there, and dates near year 9999 overflow arithmetic.
         raise BadInput(
             _("{option}: '{value}' lies outside {first}-{last}").format(
-                option=option, value=text.strip(), first=EARLIEST_YEAR, last=LATEST_YEAR
+                option=option, value=shown(text), first=EARLIEST_YEAR, last=LATEST_YEAR
             )
         )
     return parsed
@@ -163,7 +175,7 @@ def parse_diagnosis(text: str) -> str:
     if not m:
         raise BadInput(
             _("--diagnosis: '{value}' is not an ICD-10 chapter F code (e.g. F90 or DF84.0)").format(
-                value=text.strip()
+                value=shown(text)
             )
         )
     category = f"F{m[1]}"
@@ -206,7 +218,7 @@ def parse_mistrivsel_sign(text: str) -> str:
             return code
     raise BadInput(
         _("--mistrivsel: '{value}' is not a sign; choose from {choices}").format(
-            value=text.strip(), choices=", ".join(refdata.mistrivsel_signs())
+            value=shown(text), choices=", ".join(refdata.mistrivsel_signs())
         )
     )
 
@@ -225,7 +237,7 @@ def parse_substance(text: str) -> str:
     if value not in SUBSTANCE_LEVELS:
         raise BadInput(
             _("--substance: '{value}' is not a level; choose A, B, C, D or E").format(
-                value=text.strip()
+                value=shown(text)
             )
         )
     return value
@@ -237,7 +249,7 @@ def parse_choice(text: str, choices: list[str] | tuple[str, ...], option: str) -
     if value not in choices:
         raise BadInput(
             _("{option}: '{value}' is not one of {choices}").format(
-                option=option, value=text.strip(), choices=", ".join(choices)
+                option=option, value=shown(text), choices=", ".join(choices)
             )
         )
     return value
