@@ -163,9 +163,20 @@ def _engine(url: str, write: bool) -> Engine:
     return engine
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    """A plain read-only connection that leaves the folder as it found it.
+
+    A reader of a WAL database creates -wal and -shm files beside it. When there is no
+    -wal file, nobody holds uncommitted pages, so the file can be read as immutable:
+    nothing is created, and a file we refuse (a newer version) stays exactly as it was.
+    """
+    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
+    return sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True)
+
+
 def _file_revision(path: Path) -> str | None:
     """The file's Alembic revision, read without side effects (read-only, no WAL switch)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = read_only(path)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         has_table = conn.execute(
@@ -285,7 +296,7 @@ def describe(location: Location) -> dict:
     if not location.exists:
         return document
     document["schema_version"] = _file_revision(location.path)
-    conn = sqlite3.connect(f"file:{location.path}?mode=ro", uri=True)
+    conn = read_only(location.path)
     try:
         tables = [
             row[0]

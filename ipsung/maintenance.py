@@ -86,7 +86,7 @@ class Problem:
 
 def file_checks(path: Path) -> list[Problem]:
     """SQLite's own integrity and foreign-key checks, on a plain read-only connection."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = db.read_only(path)
     try:
         integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         problems = [Problem("integrity", line) for line in integrity if line != "ok"]
