@@ -7,12 +7,13 @@ constants, kept as data so that a team can read and correct them without reading
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 
 def _load(name: str) -> Any:
+    from importlib import resources  # imports zipfile and more: only when a list is read
+
     try:
         text = resources.files("ipsung.data").joinpath(name).read_text(encoding="utf-8")
     except ModuleNotFoundError:

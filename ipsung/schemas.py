@@ -1,7 +1,8 @@
-"""Validated input and the JSON shapes of SPEC.md, as pydantic models.
+"""Validated input, as pydantic models.
 
-The JSON shapes are a contract with scripts: field names and order here are the ones
-SPEC.md §4–§6 promise.
+The JSON documents that commands print are plain dicts built where they are rendered
+(case_view, workload, outcomes): importing pydantic's model machinery costs every read
+command ~50 ms at start, and tests hold the shapes of SPEC.md to account instead.
 """
 
 from datetime import date
@@ -67,87 +68,3 @@ class IntakeData(BaseModel):
             under_assessment=self.under_assessment,
             mistrivsel=self.mistrivsel,
         )
-
-
-class ConsultantOut(BaseModel):
-    id: int
-    name: str
-    max_caseload: int
-    open_cases: int
-    active: bool
-
-
-class CaseRow(BaseModel):
-    id: int
-    name: str | None
-    status: str
-    consultant: str | None
-    track: str
-    enrolled_on: date | None
-    last_youth_contact: date | None
-
-
-class ContactOut(BaseModel):
-    id: int
-    date: date
-    kind: str
-    channel: str
-    minutes: int | None
-    note: str | None
-    employer: str | None = None
-
-
-class PlacementOut(BaseModel):
-    id: int
-    kind: str
-    start: date
-    end: date | None
-    hours: float | None
-    employer: str | None
-    end_reason: str | None
-
-
-class AftercareOut(BaseModel):
-    start: date
-    end: date | None
-
-
-class ProgressOut(BaseModel):
-    date: date
-    outlook: int
-    insight: int
-    skills: int
-
-
-class ScreeningOut(BaseModel):
-    eligible: bool
-    override_reason: str | None
-    diagnoses: list[str]
-    under_assessment: bool
-    mistrivsel: list[str]
-    substance: str
-    motivated: bool
-    normal_cognition: bool
-
-
-class CaseDetail(BaseModel):
-    id: int
-    name: str | None
-    cpr: str | None
-    birth_date: date
-    age: int
-    status: str
-    consultant: str | None
-    track: str
-    referred_by: str
-    referral_date: date
-    enrolled_on: date | None
-    closed_on: date | None
-    close_reason: str | None
-    goal: str | None
-    pathway: str | None
-    screening: ScreeningOut
-    contacts: list[ContactOut]
-    placements: list[PlacementOut]
-    aftercare: list[AftercareOut]
-    progress: list[ProgressOut]

@@ -4,8 +4,11 @@ Each function runs inside the caller's transaction (one per command, see db.sess
 raises IpsungError subclasses for refusals, so a refused command changes nothing.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,7 +17,9 @@ from ipsung import audit, rules
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotEligible, NotFound
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant
-from ipsung.schemas import IntakeData
+
+if TYPE_CHECKING:  # pydantic is slow to import; only intake needs it, and passes it in
+    from ipsung.schemas import IntakeData
 
 # --- consultants -----------------------------------------------------------------------
 
