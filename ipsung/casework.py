@@ -142,13 +142,19 @@ def add_placement(
     case = _open_case(session, participant_id)
     rules.not_in_future(start, today, "--start")
     _not_before(start, _enrolled(case), "--start", _("enrolment"))
-    same = session.scalar(
-        select(Placement.id).where(
-            Placement.participant_id == case.id,
-            Placement.kind == kind,
-            Placement.end.is_(None),
-            func.coalesce(func.lower(Placement.employer), "") == (employer or "").lower(),
+    open_of_kind = session.execute(
+        select(Placement.id, Placement.employer).where(
+            Placement.participant_id == case.id, Placement.kind == kind, Placement.end.is_(None)
         )
+    ).all()
+    # Compared in Python: SQLite's lower() leaves Æ, Ø and Å as they are.
+    same = next(
+        (
+            pid
+            for pid, name in open_of_kind
+            if (name or "").casefold() == (employer or "").casefold()
+        ),
+        None,
     )
     if same:
         raise BadInput(

@@ -8,6 +8,7 @@ answer (not eligible, full, a check that found problems), 2 bad input or usage.
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,7 +37,12 @@ def today() -> date:
     return date.fromisoformat(fixed) if fixed else date.today()
 
 
+# A CPR number identifies a person: whatever path an error took, it is not repeated.
+_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
+
+
 def error_line(message: str) -> None:
+    message = _CPR_LIKE.sub(_("(a CPR-like number)"), message)
     typer.echo(_("Error: {message}").format(message=message), err=True)
 
 
@@ -70,6 +76,9 @@ class IpsungGroup(TyperGroup):
         except click_exceptions.ClickException as exc:
             error_line(exc.format_message())
             code = exc.exit_code
+        except OverflowError:  # a number beyond what the database can hold
+            error_line(_("a number given is too large"))
+            code = 2
         except (typer.Abort, KeyboardInterrupt, EOFError):
             typer.echo(_("Aborted; nothing was stored."), err=True)
             code = 130

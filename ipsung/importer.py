@@ -275,7 +275,7 @@ def _participant(check: RowCheck, consultants: dict[str, Consultant]) -> dict | 
     pathway = check.choice("pathway", rules.PATHWAYS)
     consultant = None
     if check.text("consultant"):
-        consultant = consultants.get(check.text("consultant").lower())
+        consultant = consultants.get(check.text("consultant").casefold())
         if consultant is None:
             check.fail(
                 "consultant",
@@ -352,13 +352,13 @@ def _participant(check: RowCheck, consultants: dict[str, Consultant]) -> dict | 
 def _check_participants(
     session: Session, rows, today: date, add_consultants: bool, errors: list
 ) -> list[dict]:
-    consultants = {c.name.lower(): c for c in session.scalars(select(Consultant))}
+    consultants = {c.name.casefold(): c for c in session.scalars(select(Consultant))}
     rows = list(rows)
     if add_consultants:
         for _line, row in rows:
             name = " ".join(row.get("consultant", "").split())
-            if name and name.lower() not in consultants:
-                consultants[name.lower()] = service.add_consultant(
+            if name and name.casefold() not in consultants:
+                consultants[name.casefold()] = service.add_consultant(
                     session, name, rules.DEFAULT_MAX_CASELOAD
                 )
     existing_cprs = set(
@@ -449,7 +449,7 @@ def _contact(check: RowCheck, cases: dict, consultants: dict) -> dict | None:
     if minutes is not None and minutes < 0:
         check.fail("minutes", _("cannot be negative"))
     consultant = (
-        consultants.get(check.text("consultant").lower()) if check.text("consultant") else None
+        consultants.get(check.text("consultant").casefold()) if check.text("consultant") else None
     )
     if check.text("consultant") and consultant is None:
         check.fail(
@@ -544,7 +544,7 @@ def import_table(
     else:
         check_row, model = ROW_CHECKS[table]
         cases = _cases(session)
-        consultants = {c.name.lower(): c for c in session.scalars(select(Consultant))}
+        consultants = {c.name.casefold(): c for c in session.scalars(select(Consultant))}
         records = []
         for line, row in rows:
             check = RowCheck(line, row, today)

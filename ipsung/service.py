@@ -42,13 +42,17 @@ def open_cases_by_consultant(session: Session, day: date) -> dict[int, int]:
     return dict(rows.all())
 
 
+def same_name(a: str, b: str) -> bool:
+    # In Python, not SQL: SQLite's lower() leaves Æ, Ø and Å as they are.
+    return a.casefold() == b.casefold()
+
+
 def find_consultant(session: Session, name: str) -> Consultant:
     wanted = " ".join(name.split())
-    consultant = session.scalar(
-        select(Consultant).where(func.lower(Consultant.name) == wanted.lower())
-    )
+    everyone = session.scalars(select(Consultant).order_by(Consultant.name)).all()
+    consultant = next((c for c in everyone if same_name(c.name, wanted)), None)
     if consultant is None:
-        known = session.scalars(select(Consultant.name).order_by(Consultant.name)).all()
+        known = [c.name for c in everyone]
         hint = _("known: {names}").format(names=", ".join(known)) if known else _("none added yet")
         raise NotFound(_("consultant '{name}' not found ({hint})").format(name=wanted, hint=hint))
     return consultant
@@ -67,10 +71,8 @@ def add_consultant(session: Session, name: str, max_caseload: int) -> Consultant
     if not name:
         raise BadInput(_("NAME: a consultant needs a name"))
     _check_max(max_caseload)
-    exists = session.scalar(
-        select(Consultant.id).where(func.lower(Consultant.name) == name.lower())
-    )
-    if exists:
+    names = session.scalars(select(Consultant.name)).all()
+    if any(same_name(existing, name) for existing in names):
         raise BadInput(_("a consultant named '{name}' already exists").format(name=name))
     consultant = Consultant(name=name, max_caseload=max_caseload, active=True)
     session.add(consultant)
