@@ -203,7 +203,6 @@ class ProgressRating(Base):
         CheckConstraint("outlook BETWEEN 1 AND 5", name="outlook_1_to_5"),
         CheckConstraint("insight BETWEEN 1 AND 5", name="insight_1_to_5"),
         CheckConstraint("skills BETWEEN 1 AND 5", name="skills_1_to_5"),
-        Index(None, "participant_id"),
         Index(None, "participant_id", "date"),  # "the last rating" without reading rows
     )
 

@@ -1095,3 +1095,20 @@ def test_demo_needs_participants(run, db_path):
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith("Error:") and "--participants" in r.stderr
     assert not db_path.exists()
+
+
+@pytest.mark.parametrize("on", ["23-11-2026", "01-06-2026", "15-01-2026"])
+def test_capacity_overdue_contacts_agree_with_the_due_list(run, on):
+    """capacity counts weekly contacts due in SQL; due applies the rule in Python. Same answer."""
+    assert run("demo", "--participants", "120", "--seed", "5").exit_code == 0
+    capacity = json.loads(run("capacity", "--on", on, "--json").stdout)
+    due = json.loads(run("due", "--on", on, "--json").stdout)
+    from_due: dict[str, int] = {}
+    for item in due:
+        if item["reason"] == "weekly-contact":
+            from_due[item["consultant"]] = from_due.get(item["consultant"], 0) + 1
+    from_capacity = {
+        c["name"]: c["overdue_contacts"] for c in capacity["consultants"] if c["overdue_contacts"]
+    }
+    assert from_capacity == from_due
+    assert sum(from_due.values()) > 0  # the data set has overdue contacts to compare

@@ -31,10 +31,15 @@ def upgrade() -> None:
             ["participant_id", "date"],
             unique=False,
         )
+        # Replaced by the index above; left in place, the planner picks it and reads rows.
+        batch_op.drop_index(batch_op.f("ix_progress_ratings_participant_id"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("progress_ratings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_progress_ratings_participant_id"), ["participant_id"], unique=False
+        )
         batch_op.drop_index(batch_op.f("ix_progress_ratings_participant_id_date"))
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_kind_participant_id_date"))
