@@ -6,7 +6,7 @@ stay quick on a national-scale database; `measures.py` turns the facts into figu
 
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, func, literal, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -44,6 +44,42 @@ def _week_number_postgresql(element, compiler, **kw):
     )
 
 
+class first_monday(FunctionElement):
+    """The first Monday on or after a date, in SQL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+class last_sunday(FunctionElement):
+    """The last Sunday on or before a date, in SQL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(first_monday, "sqlite")
+def _first_monday_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(list(element.clauses)[0], **kw)}, 'weekday 1')"
+
+
+@compiles(last_sunday, "sqlite")
+def _last_sunday_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(list(element.clauses)[0], **kw)}, '-6 days', 'weekday 0')"
+
+
+@compiles(first_monday, "postgresql")
+def _first_monday_postgresql(element, compiler, **kw):
+    day = compiler.process(list(element.clauses)[0], **kw)
+    return f"(CAST({day} AS date) + (8 - CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer)) % 7)"
+
+
+@compiles(last_sunday, "postgresql")
+def _last_sunday_postgresql(element, compiler, **kw):
+    day = compiler.process(list(element.clauses)[0], **kw)
+    return f"(CAST({day} AS date) - CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer) % 7)"
+
+
 def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:
     conditions = [Participant.enrolled_on.is_not(None)]
     if from_:
@@ -53,21 +89,63 @@ def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _cohort(session: Session, cohort) -> dict[int, measures.CaseOutcome]:
+def _cohort(session: Session, cohort, today: date) -> dict[int, measures.CaseOutcome]:
+    """The cohort's cases with their first employer contact and their contact weeks.
+
+    Both are correlated subqueries: per case, SQLite searches the (kind, participant,
+    date) index for that case's rows only, which is several times quicker than joining
+    every contact to its case and grouping.
+    """
+    p = Participant
+    first_employer_contact = (
+        select(func.min(Contact.date))
+        .where(
+            Contact.kind == "employer",
+            Contact.participant_id == p.id,
+            Contact.date >= p.enrolled_on,
+        )
+        .scalar_subquery()
+    )
+    last_open = case(
+        (and_(p.closed_on.is_not(None), p.closed_on < today), p.closed_on),
+        else_=literal(today),
+    )
+    # Full calendar weeks only: from the first Monday on or after enrolment to the last
+    # Sunday on or before the last open day (see measures.full_weeks). Bounds on the date
+    # keep the search inside the index; the week is computed once per contact.
+    contact_weeks = (
+        select(func.count(week_number(Contact.date, literal(0)).distinct()))
+        .where(
+            Contact.kind.in_(rules.YOUTH_CONTACT_KINDS),
+            Contact.participant_id == p.id,
+            Contact.date.between(first_monday(p.enrolled_on), last_sunday(last_open)),
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
         select(
-            Participant.id,
-            Participant.enrolled_on,
-            Participant.closed_on,
+            p.id,
+            p.enrolled_on,
+            p.closed_on,
             Consultant.name,
-            Participant.referred_by,
+            p.referred_by,
+            first_employer_contact,
+            contact_weeks,
         )
-        .outerjoin(Consultant, Participant.consultant_id == Consultant.id)
+        .outerjoin(Consultant, p.consultant_id == Consultant.id)
         .where(cohort)
     )
     return {
-        pid: measures.CaseOutcome(pid, enrolled, closed, consultant, referred_by)
-        for pid, enrolled, closed, consultant, referred_by in rows
+        pid: measures.CaseOutcome(
+            pid,
+            enrolled,
+            closed,
+            consultant,
+            referred_by,
+            first_employer_contact=first_contact,
+            contact_weeks=weeks,
+        )
+        for pid, enrolled, closed, consultant, referred_by, first_contact, weeks in rows
     }
 
 
@@ -79,45 +157,6 @@ def _add_placements(session: Session, cases: dict, cohort) -> None:
     )
     for pid, kind, start, end in rows:
         cases[pid].placements.append(measures.Placed(kind, start, end))
-
-
-def _add_first_employer_contacts(session: Session, cases: dict, cohort) -> None:
-    rows = session.execute(
-        select(Contact.participant_id, func.min(Contact.date))
-        .join(Participant, Contact.participant_id == Participant.id)
-        .where(cohort, Contact.kind == "employer", Contact.date >= Participant.enrolled_on)
-        .group_by(Contact.participant_id)
-    )
-    for pid, first in rows:
-        cases[pid].first_employer_contact = first
-
-
-def _add_contact_weeks(session: Session, cases: dict, cohort, today: date) -> None:
-    """Per case, the full open weeks with a youth or three-party contact."""
-    last_open = case(
-        (
-            and_(Participant.closed_on.is_not(None), Participant.closed_on < today),
-            Participant.closed_on,
-        ),
-        else_=literal(today),
-    )
-    week = week_number(Contact.date, literal(0))
-    weeks = (
-        select(Contact.participant_id.label("pid"), week.label("week"))
-        .join(Participant, Contact.participant_id == Participant.id)
-        .where(
-            cohort,
-            Contact.kind.in_(rules.YOUTH_CONTACT_KINDS),
-            Contact.date >= Participant.enrolled_on,
-            Contact.date <= last_open,
-            week >= week_number(Participant.enrolled_on, literal(6)),
-            week <= week_number(last_open, literal(-6)),
-        )
-        .distinct()
-        .subquery()
-    )
-    for pid, count in session.execute(select(weeks.c.pid, func.count()).group_by(weeks.c.pid)):
-        cases[pid].contact_weeks = count
 
 
 def _add_ratings(session: Session, cases: dict, cohort) -> None:
@@ -144,10 +183,8 @@ def gather(
     session: Session, from_: date | None, to: date | None, today: date
 ) -> list[measures.CaseOutcome]:
     cohort = _in_cohort(from_, to)
-    cases = _cohort(session, cohort)
+    cases = _cohort(session, cohort, today)
     _add_placements(session, cases, cohort)
-    _add_first_employer_contacts(session, cases, cohort)
-    _add_contact_weeks(session, cases, cohort, today)
     _add_ratings(session, cases, cohort)
     return list(cases.values())
 
