@@ -8,6 +8,7 @@ never a division by zero.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from statistics import median
 
 from ipsung.i18n import _
@@ -75,15 +76,21 @@ class CaseOutcome:
     latest_rating: tuple[int, int, int] | None = None
     ratings: int = 0
 
-    def counted_starts(self) -> list[Placed]:
+    @cached_property
+    def starts(self) -> list[Placed]:
+        """The counted starts, earliest first (read after gathering, so cached)."""
+        if not self.placements:
+            return []
         return sorted(
             (p for p in self.placements if p.kind in COUNTED_PLACEMENT_KINDS),
             key=lambda p: p.start,
         )
 
+    def counted_starts(self) -> list[Placed]:
+        return self.starts
+
     def first_start(self) -> Placed | None:
-        starts = self.counted_starts()
-        return starts[0] if starts else None
+        return self.starts[0] if self.starts else None
 
 
 def week_number(day: date) -> int:
