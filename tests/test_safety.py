@@ -816,8 +816,10 @@ def test_schema_0001_file_opens_and_keeps_every_row(tmp_path):
 
     assert table_counts(db) == before
     assert integrity(db) == ["ok"]
-    for copy in db.parent.glob("ipsung.db.before-upgrade-*"):  # when an upgrade ran
-        assert table_counts(copy) == before
+    copies = list(db.parent.glob("ipsung.db.before-upgrade-0001-*"))
+    assert len(copies) == 1, "a copy is taken before the upgrade from 0001"
+    assert table_counts(copies[0]) == before
+    assert (copies[0].stat().st_mode & 0o777) == 0o600
     # The triggers of the append-only log came along.
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         query(db, "DELETE FROM audit_log")
