@@ -91,7 +91,10 @@ def _create_key(path: Path) -> bytes | None:
 
 def pseudonym(key: bytes, participant_id: int) -> str:
     digest = hmac.digest(key, f"participant:{participant_id}".encode(), hashlib.sha256)
-    return PREFIX + base64.b32encode(digest).decode("ascii")[:LENGTH]
+    # The first 10 characters of the digest in base32 come from its first 7 bytes (5 bits a
+    # character); encoding 10 bytes (two whole groups of 5) instead of all 32 gives the same
+    # characters in a third of the time, which shows over 20,000 people.
+    return PREFIX + base64.b32encode(digest[:10]).decode("ascii")[:LENGTH]
 
 
 class Pseudonyms:
