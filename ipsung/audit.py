@@ -2,6 +2,10 @@
 
 Cases are named by id only. Callers describe a change with field names and codes,
 never with a name, a CPR number or a note.
+
+On a team database (SPEC §12) the user is `<OS user>@<database user>`: the OS user says
+who sat at the machine, the database user is the login the server checked the password
+of, so several consultants' rows are told apart even where they share an OS user name.
 """
 
 import getpass
@@ -9,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from ipsung import db
 from ipsung.models import AuditEntry
 
 
@@ -23,10 +28,14 @@ def record(
     session: Session, command: str, participant_id: int | None = None, change: str = ""
 ) -> None:
     """Add one row in the command's own transaction: it lands exactly when the change does."""
+    user = os_user()
+    server_user = db.db_user(session)
+    if server_user:
+        user = f"{user}@{server_user}"
     session.add(
         AuditEntry(
             at=datetime.now(UTC).isoformat(timespec="seconds"),
-            os_user=os_user(),
+            os_user=user[: AuditEntry.os_user.type.length],
             command=command,
             participant_id=participant_id,
             change=change,

@@ -173,7 +173,8 @@ def main_options(
         typer.Option(
             "--db",
             metavar="PATH",
-            help="Database file (default: IPSUNG_DB, then the user's data folder).",
+            help="Database file, or a team database as postgresql://user@host/db "
+            "(default: IPSUNG_DB, then the user's data folder).",
         ),
     ] = None,
     no_input: Annotated[
@@ -297,8 +298,9 @@ def table(*headers: str):
 
 @app.command()
 def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Show the database in use, where that choice came from, its schema version and row
-    counts. Example: ipsung --db ./team.db info"""
+    """Show the database in use (a file, or a team database on PostgreSQL with its password
+    masked), where that choice came from, its schema version and row counts.
+    Example: ipsung --db ./team.db info"""
     from ipsung import db
 
     loc = db.resolve(state.db)
@@ -309,11 +311,16 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         print_json(document)
         return
     typer.echo(_("Database: {path}").format(path=document["database"]))
+    typer.echo(_("Backend: {backend}").format(backend=document["backend"]))
     typer.echo(_("Chosen by: {source}").format(source=document["source"]))
     if not document["exists"]:
         typer.echo(_("Not created yet: the first write creates it."))
         return
-    typer.echo(_("Schema version: {v}").format(v=document["schema_version"]))
+    if loc.is_server:
+        typer.echo(_("Database user: {user}").format(user=document["db_user"]))
+        typer.echo(_("Pseudonym key: {path}").format(path=document["key_file"]))
+    version = document["schema_version"] or _("none yet (the first command makes the tables)")
+    typer.echo(_("Schema version: {v}").format(v=version))
     for name, count in document["rows"].items():
         typer.echo(f"  {name:<18} {count}")
 

@@ -67,9 +67,9 @@ def export(
     ipsung export contacts --from 01-01-2026 --to 31-12-2026 --out contacts.csv
     ipsung export all --out udtraek --dialect excel-dk
     """
-    from ipsung import audit, rules
+    from ipsung import audit, db, rules
     from ipsung import export as exporter
-    from ipsung.pseudonyms import Pseudonyms, key_path
+    from ipsung.pseudonyms import Pseudonyms
 
     name = rules.parse_choice(table, (*exporter.TABLES, ALL), "TABLE")
     chosen = exporter.parse_dialect(dialect)
@@ -101,7 +101,7 @@ def export(
 
         # One read transaction for every table: one snapshot, so that the files link up.
         with session(write=False) as s:
-            person = Pseudonyms(key_path(loc.path))
+            person = Pseudonyms(db.key_file(loc))
             counts = {}
             for t, stream in zip(tables, streams, strict=True):
                 rows_of_t = partial(exporter.count_rows, s, t, period)

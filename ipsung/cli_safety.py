@@ -78,6 +78,7 @@ def backup(
     path: Annotated[Path, typer.Argument(help="New file (or folder) for the copy.")],
 ) -> None:
     """A consistent copy of the database while it is in use, with the pseudonym key beside it.
+    A team database on PostgreSQL is backed up with pg_dump instead (exit 2 with how).
 
     Example: ipsung backup /media/usb/ipsung-2026-11-23.db
     """
@@ -93,13 +94,16 @@ def backup(
 
 @app.command()
 def check(json_out: JsonOpt = False) -> None:
-    """SQLite's integrity and foreign-key checks and the effort's rule checks; exit 1 when
-    anything is wrong. Example: ipsung check"""
+    """SQLite's integrity and foreign-key checks (on a team database: its constraints and
+    the audit trigger) and the effort's rule checks; exit 1 when anything is wrong.
+    Example: ipsung check"""
     from ipsung import maintenance
 
     loc = location()
-    problems = maintenance.file_checks(loc.path) if loc.exists else []
+    problems = maintenance.file_checks(loc.path) if loc.exists and not loc.is_server else []
     with session(write=False) as s:
+        if loc.is_server:
+            problems += maintenance.server_checks(s)
         problems += maintenance.rule_checks(s, today())
     if json_out:
         print_json({"ok": not problems, "problems": [p.as_dict() for p in problems]})
@@ -133,7 +137,7 @@ def anonymize(
     loc = location()
     with session(write=True) as s:
         ids = maintenance.anonymize(s, day)
-    if loc.exists:
+    if loc.exists and not loc.is_server:  # a server's files are its own (see maintenance)
         maintenance.scrub_file(loc.path)
     typer.echo(_("Anonymised {n} case(s)").format(n=len(ids)))
     if ids:
@@ -157,5 +161,6 @@ def erase(
         raise BadInput(_("PARTICIPANT: no case with id {id}").format(id=participant))
     with session(write=True) as s:
         maintenance.erase(s, participant)
-    maintenance.scrub_file(loc.path)
+    if not loc.is_server:
+        maintenance.scrub_file(loc.path)
     typer.echo(_("Case {id} erased").format(id=participant))

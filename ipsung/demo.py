@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ipsung import audit
+from ipsung import audit, db
 from ipsung.models import Base
 
 # --- the team --------------------------------------------------------------------------
@@ -836,6 +836,9 @@ def generate(session: Session, participants: int, seed: int, today: date) -> dic
             rows.case(case)
         rows.job_development(k + 1, _weekday(now - HISTORY_DAYS))
     writer.flush_all()
+    # The writer chose the ids itself: a server's id sequences must follow them, or the
+    # next intake or contact would be given an id already taken.
+    db.reset_id_sequences(session, list(writer.counts))
 
     audit.record(session, "demo", None, f"participants={participants} seed={seed}")
     session.flush()

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ipsung import audit, rules, service
+from ipsung import audit, db, rules, service
 from ipsung.errors import BadInput
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
@@ -217,6 +217,15 @@ class RowCheck:
                 ) from None
 
         return self.get(column, parse)
+
+    def obeys(self, column: str, value, rule: Callable) -> None:
+        """Apply one of the rules the commands apply (rules.parse_hours, …) to a value."""
+        if value is None:
+            return
+        try:
+            rule(value)
+        except BadInput as exc:
+            self.fail(column, str(exc).split(": ", 1)[-1])
 
     def choice(self, column: str, choices, required: bool = False) -> str | None:
         return self.get(column, lambda t: rules.parse_choice(t, tuple(choices), column), required)
@@ -446,8 +455,7 @@ def _contact(check: RowCheck, cases: dict, consultants: dict) -> dict | None:
     kind = check.choice("kind", rules.CONTACT_KINDS, required=True)
     channel = check.choice("channel", rules.CHANNELS) or "in-person"
     minutes = check.number("minutes")
-    if minutes is not None and minutes < 0:
-        check.fail("minutes", _("cannot be negative"))
+    check.obeys("minutes", minutes, rules.parse_minutes)
     consultant = (
         consultants.get(check.text("consultant").casefold()) if check.text("consultant") else None
     )
@@ -481,8 +489,7 @@ def _placement(check: RowCheck, cases: dict, _consultants) -> dict | None:
     start = check.date("start", required=True)
     end = check.date("end")
     hours = check.number("hours", float)
-    if hours is not None and not 0 <= hours <= 80:
-        check.fail("hours", _("hours per week lie between 0 and 80"))
+    check.obeys("hours", hours, rules.parse_hours)
     if pid is not None:
         if cases[pid][1] is None:
             check.fail("case", _("the case is not enrolled"))
@@ -508,9 +515,9 @@ def _rating(check: RowCheck, cases: dict, _consultants) -> dict | None:
     values = {}
     for dimension in ("outlook", "insight", "skills"):
         value = check.number(dimension)
-        if value is None or not 1 <= value <= 5:
-            if value is not None or not any(e.column == dimension for e in check.errors):
-                check.fail(dimension, _("a whole number from 1 to 5"))
+        if value is None and not any(e.column == dimension for e in check.errors):
+            check.fail(dimension, _("a value is required"))
+        check.obeys(dimension, value, lambda v, d=dimension: rules.parse_rating(v, d))
         values[dimension] = value
     if pid is not None:
         _not_before(check, "date", day, cases[pid][0], _("referral date"))
@@ -569,6 +576,8 @@ def _store(session: Session, model, records: list[dict], table: str) -> None:
             if record["id"] is None:
                 record["id"], next_id = next_id, next_id + 1
     session.execute(insert(model), records)
+    if model is Participant:
+        db.reset_id_sequences(session, [Participant.__tablename__])  # ids of our choosing
     ids = sorted({r.get("participant_id", r.get("id")) for r in records} - {None})
     for pid in ids:
         audit.record(session, "import", pid, f"imported {table}")

@@ -3,6 +3,12 @@
 Removing personal data is only real if no copy of the old text is left in the file:
 every connection runs with secure_delete on (freed pages are zeroed), and after the
 change the WAL is checkpointed and truncated and the file vacuumed.
+
+On a team database (SPEC §12) the file duties take their server form: the server's
+administrator backs it up with pg_dump, `check` asks the server about its constraints
+and the audit trigger instead of reading a file, and anonymize/erase change and delete
+rows in the same transaction as on SQLite; the server's own files, WAL and dumps are
+the administrator's to keep (see README: team database).
 """
 
 import os
@@ -11,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from ipsung import audit, db, rules, service
@@ -37,7 +43,20 @@ def key_file(database: Path) -> Path:
 
 def backup(location: db.Location, destination: Path) -> list[Path]:
     """A consistent copy made with SQLite's backup API (safe while others write), and the
-    pseudonym key beside it. Returns the files written."""
+    pseudonym key beside it. Returns the files written.
+
+    A server database is not a file to copy: the answer is bad input (exit 2, as for a
+    backup PATH that cannot be written), naming pg_dump, so that a nightly script that
+    points `ipsung backup` at the team database fails loudly instead of seeming to work.
+    """
+    if location.is_server:
+        raise BadInput(
+            _(
+                "backup copies a database file; {url} is a PostgreSQL database: back it up "
+                "with pg_dump, e.g. pg_dump --format=custom --file={path} '{url}', and keep "
+                "the pseudonym key {key} with it"
+            ).format(url=location.shown, path=destination, key=location.key_file)
+        )
     if not location.exists:
         raise BadInput(_("there is no database at {path} to back up").format(path=location.path))
     destination = destination.expanduser()
@@ -97,6 +116,36 @@ def file_checks(path: Path) -> list[Problem]:
         return problems
     finally:
         conn.close()
+
+
+def server_checks(session: Session) -> list[Problem]:
+    """What a server database has instead of SQLite's file checks: every constraint is in
+    force (none was added NOT VALID, so no stored row escaped it) and the trigger that keeps
+    the audit log append-only is in place and enabled. The server checks foreign keys and
+    CHECK constraints on every write; pages are its own to keep sound (pg_amcheck)."""
+    problems = [
+        Problem("constraint", _("{name} on {table} is not validated").format(name=n, table=t))
+        for t, n in session.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                "WHERE connamespace = current_schema()::regnamespace AND NOT convalidated "
+                "ORDER BY 1, 2"
+            )
+        )
+    ]
+    enabled = session.execute(
+        text(
+            "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+            "AND tgname = 'audit_log_append_only'"
+        )
+    ).scalar()
+    if enabled is None:
+        problems.append(Problem("audit-trigger", _("the audit log has no append-only trigger")))
+    elif enabled == "D":
+        problems.append(
+            Problem("audit-trigger", _("the audit log's append-only trigger is disabled"))
+        )
+    return problems
 
 
 def rule_checks(session: Session, today: date) -> list[Problem]:

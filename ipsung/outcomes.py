@@ -71,13 +71,16 @@ def _last_sunday_sqlite(element, compiler, **kw):
 @compiles(first_monday, "postgresql")
 def _first_monday_postgresql(element, compiler, **kw):
     day = compiler.process(list(element.clauses)[0], **kw)
-    return f"(CAST({day} AS date) + (8 - CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer)) % 7)"
+    # mod(), not %: psycopg takes a bare % in the statement for a placeholder.
+    return f"(CAST({day} AS date) + mod(8 - CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer), 7))"
 
 
 @compiles(last_sunday, "postgresql")
 def _last_sunday_postgresql(element, compiler, **kw):
     day = compiler.process(list(element.clauses)[0], **kw)
-    return f"(CAST({day} AS date) - CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer) % 7)"
+    return (
+        f"(CAST({day} AS date) - mod(CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer), 7))"
+    )
 
 
 def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:

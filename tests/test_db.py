@@ -22,9 +22,12 @@ def test_location_order(monkeypatch, tmp_path):
     assert default.path == tmp_path / "xdg" / "ipsung" / "ipsung.db"
 
 
-def test_server_url_is_refused_clearly():
-    with pytest.raises(BadInput, match="only a local SQLite file"):
-        db.resolve("postgresql://user:secret@host/db")
+def test_unsupported_url_is_refused_clearly():
+    """postgresql:// is a team database (tests/test_postgres.py); other URLs are refused,
+    naming only the scheme: the rest may hold a password."""
+    with pytest.raises(BadInput, match="mysql:// is not supported") as refused:
+        db.resolve("mysql://user:secret@host/db")
+    assert "secret" not in str(refused.value)
 
 
 def test_first_write_creates_owner_only_file_and_folder(tmp_path, monkeypatch):

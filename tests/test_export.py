@@ -6,8 +6,12 @@ placement with 12.5 hours and a progress rating. Every export is read back with 
 csv module, the way pandas and R would read it.
 """
 
+import base64
 import csv
 import errno
+import gc
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -540,6 +544,16 @@ def test_pseudonym_shape():
     assert pseudonyms.pseudonym(key, 7) != pseudonyms.pseudonym(bytes(32), 7)
 
 
+def test_pseudonym_is_the_start_of_the_base32_hmac():
+    """As pseudonyms.py defines it (only the digest's first bytes are encoded, for speed)."""
+    for key in (bytes(32), bytes(range(32)), b"\xff" * 32):
+        for participant_id in (1, 7, 12_345, 10**9):
+            message = f"participant:{participant_id}".encode()
+            digest = hmac.digest(key, message, hashlib.sha256)
+            expected = "P-" + base64.b32encode(digest).decode("ascii")[:10]
+            assert pseudonyms.pseudonym(key, participant_id) == expected
+
+
 # --- filtering by date ----------------------------------------------------------------------
 
 
@@ -728,3 +742,37 @@ def test_rows_are_written_in_batches(run, caseload, db_path, monkeypatch):
     assert written > 300 and sum(batches) == written
     assert max(batches) == 100 and len(batches) == -(-written // 100)
     assert len(out.getvalue().splitlines()) == written + 1
+    assert gc.isenabled()  # paused while the rows were written, and on again
+
+
+# Private fields, as the SQL names them when their values are read (`overridden` reads
+# only whether there is an override reason).
+PRIVATE_FIELDS = [
+    "participants.name AS",
+    "participants.cpr AS",
+    "participants.goal AS",
+    "participants.override_reason AS",
+    "contacts.note AS",
+    "placements.end_reason AS",
+]
+
+
+@pytest.mark.parametrize("identified", [False, True])
+def test_private_fields_are_read_only_for_an_identified_export(run, caseload, db_path, identified):
+    """What the database driver is asked for, not only what reaches the file."""
+    location = database.Location(db_path, "test")
+    statements: list[str] = []
+    with database.session(location, write=False) as s:
+        driver = s.connection().connection.driver_connection
+        driver.set_trace_callback(statements.append)
+        names = pseudonyms.Pseudonyms(pseudonyms.key_path(db_path))
+        for table in exporter.TABLES.values():
+            out = io.StringIO(newline="")
+            exporter.write_table(
+                s, table, out, exporter.DIALECTS["csv"], names, identified=identified
+            )
+        driver.set_trace_callback(None)
+    sql = "\n".join(statements)
+    assert "FROM contacts" in sql and "FROM participants" in sql
+    read = [field for field in PRIVATE_FIELDS if field in sql]
+    assert read == (PRIVATE_FIELDS if identified else [])
