@@ -801,10 +801,15 @@ def test_erase_of_an_unknown_case_is_exit_2(case_db):
 # --- 4. safe upgrades -----------------------------------------------------------------------
 
 
-def test_schema_0001_file_opens_and_keeps_every_row(tmp_path):
+@pytest.mark.parametrize(
+    "fixture", sorted(FIXTURE.parent.glob("schema-*.db")), ids=lambda p: p.stem
+)
+def test_a_file_of_every_released_schema_opens_and_keeps_every_row(tmp_path, fixture):
+    """tests/fixtures holds a file made by each released schema, with rows in it."""
+    revision = fixture.stem.removeprefix("schema-")
     db = tmp_path / "old" / "ipsung.db"
     db.parent.mkdir()
-    shutil.copyfile(FIXTURE, db)
+    shutil.copyfile(fixture, db)
     before = table_counts(db)
     assert before["participants"] > 0 and before["contacts"] > 0
 
@@ -816,10 +821,13 @@ def test_schema_0001_file_opens_and_keeps_every_row(tmp_path):
 
     assert table_counts(db) == before
     assert integrity(db) == ["ok"]
-    copies = list(db.parent.glob("ipsung.db.before-upgrade-0001-*"))
-    assert len(copies) == 1, "a copy is taken before the upgrade from 0001"
-    assert table_counts(copies[0]) == before
-    assert (copies[0].stat().st_mode & 0o777) == 0o600
+    copies = list(db.parent.glob(f"ipsung.db.before-upgrade-{revision}-*"))
+    if revision == HEAD_REVISION:
+        assert copies == []  # nothing to upgrade, nothing copied
+    else:
+        assert len(copies) == 1, f"a copy is taken before the upgrade from {revision}"
+        assert table_counts(copies[0]) == before
+        assert (copies[0].stat().st_mode & 0o777) == 0o600
     # The triggers of the append-only log came along.
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         query(db, "DELETE FROM audit_log")
