@@ -15,17 +15,20 @@ Dialects: `csv` is RFC 4180 (comma, CRLF, UTF-8 without BOM, ISO dates, decimal 
 `excel-dk` is what Danish Excel opens by double-click (semicolon, CRLF, UTF-8 with BOM,
 dd-mm-yyyy dates, decimal comma, no `sep=` line).
 
-How it is written: rows come from the database in batches and go straight to
-csv.writer, so memory stays flat however many rows there are. A file is written to a
+How it is written: rows come from the database in batches and go straight to the
+file, so memory stays flat however many rows there are. A file is written to a
 temporary file in the target folder (created 0600) and renamed into place only when
 everything succeeded, so a failed export leaves no partial file behind.
 
 How it is fast: a national export is a million contacts, and every Python call per row
 shows. The rows are read with the database driver's own cursor (SQLAlchemy compiles the
 query, but makes no Row objects and parses no dates); a field of another table (a
-contact's track) is looked up in a dict read once, not joined row by row; and each
-table's columns are compiled into one list comprehension per batch, in which most cells
-are a field as it is or a dict lookup (see `_plan`).
+contact's track) is looked up in a dict read once, not joined row by row; each table's
+columns are compiled into one list comprehension per batch, in which most cells are a
+field's text or a dict lookup (see `_plan`); the cyclic garbage collector rests while
+rows are written; and a batch in which no cell needs quoting is written as its cells
+joined, without csv.writer's look at every character (see `_write_rows`). The bytes are
+csv.writer's either way.
 """
 
 import csv
@@ -48,6 +51,7 @@ from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
 
 BATCH = 5000  # rows fetched from the database at a time
+LINE_END = "\r\n"
 
 # --- dialects ------------------------------------------------------------------------
 
@@ -98,10 +102,10 @@ class Cells:
     """The column writers of one table in one dialect.
 
     Each method makes a column's writer, which turns the values of the column's fields into
-    its cell: a Memo (looked up with the one field's value) or a function (called with the
-    fields' values). The values are the database driver's own, read without SQLAlchemy's
-    type processing: PostgreSQL gives dates and booleans, SQLite dates as ISO text
-    ('2026-11-23') and booleans as 0 and 1.
+    the text of its cell ("" for none): a Memo (looked up with the one field's value) or a
+    function (called with the fields' values). The values are the database driver's own,
+    read without SQLAlchemy's type processing: PostgreSQL gives dates and booleans, SQLite
+    dates as ISO text ('2026-11-23') and booleans as 0 and 1.
     """
 
     def __init__(self, dialect: Dialect, pseudonyms: Callable[[int | None], str]) -> None:
@@ -127,17 +131,21 @@ class Cells:
 
         return Memo(text, {None: ""})
 
-    def age(self) -> Callable[[DriverDate, DriverDate], int]:
+    def age(self) -> Callable[[DriverDate, DriverDate], str]:
         days = self._days
-        return lambda birth_date, on: rules.age_on(days[birth_date], days[on])
+        return lambda birth_date, on: str(rules.age_on(days[birth_date], days[on]))
 
-    def cpr(self) -> Callable[[str | None], str | None]:
-        return rules.format_cpr  # DDMMYY-SSSS, as typed at intake
+    def cpr(self) -> Callable[[str | None], str]:
+        return lambda digits: rules.format_cpr(digits) or ""  # DDMMYY-SSSS, as at intake
 
 
 def key(prefix: str) -> Callable[[Cells], Callable[[int | None], str]]:
     """Row keys with a letter prefix ("C-17"): never purely numeric."""
-    return lambda _cells: lambda value: "" if value is None else f"{prefix}-{value}"
+
+    def writer(_cells: Cells) -> Callable[[int | None], str]:
+        return lambda value: "" if value is None else f"{prefix}-{value}"
+
+    return writer
 
 
 # --- tables --------------------------------------------------------------------------
@@ -159,15 +167,16 @@ def col(header: str, *fields: str, write=None, identified: bool = False) -> Colu
 class Lookup:
     """A field of another table: `value` of the row whose id is this row's field `key`
     (a contact's track is its participant's). The other table's ids and values are read
-    once into a dict; no null key or missing row gives None, as an outer join would."""
+    once into a dict, which costs less than a join's search for each of a million rows.
+    No key (a contact without a participant) gives None, as an outer join would."""
 
     key: str
     value: Any  # e.g. Participant.track
 
-    def read(self, session: Session) -> dict:
+    def read(self, session: Session) -> Memo:
         other = self.value.class_
         with _driver_cursor(session, select(other.id, self.value)) as cursor:
-            return {None: None, **dict(cursor)}
+            return Memo(lambda _no_row: None, dict(cursor))
 
 
 @dataclass(frozen=True)
@@ -360,11 +369,12 @@ def _plan(session: Session, table: Table, columns: list[Column], cells: Cells):
     The query reads only the fields the chosen columns need: an identified-only field such
     as a name or a note is not even read otherwise. The function is compiled from the
     columns, the way namedtuple and dataclasses make their methods, so that a million rows
-    cost no Python call per cell beyond the writers' own. For the contacts of a
-    pseudonymised export it reads:
+    cost no Python call per cell beyond the writers' own. Every cell is text. For the
+    contacts of a pseudonymised export it reads:
 
         lambda batch: [
-            (w0(v0), w1[v1], L2[v1], L3[v2], w4[v3], v4, v5, v6, v7)
+            (w0(v0), w1[v1], (L2[v1] or ''), (L3[v2] or ''), w4[v3], (v4 or ''),
+             (v5 or ''), ('' if v6 is None else str(v6)), (v7 or ''))
             for (v0, v1, v2, v3, v4, v5, v6, v7) in batch
         ]
 
@@ -381,6 +391,7 @@ def _plan(session: Session, table: Table, columns: list[Column], cells: Cells):
         return name
 
     def value(field: str) -> str:
+        """The expression of a field's value."""
         if field not in value_of:
             definition = table.fields[field]
             if isinstance(definition, Lookup):
@@ -391,19 +402,60 @@ def _plan(session: Session, table: Table, columns: list[Column], cells: Cells):
                 names.append(field)
         return value_of[field]
 
+    def text(field: str) -> str:
+        """The expression of a field's text as csv.writer would write it: "" for none."""
+        definition = table.fields[field]
+        sql_type = (definition.value if isinstance(definition, Lookup) else definition).type
+        if _is_text(sql_type):
+            return f"({value(field)} or '')"
+        return f"('' if {value(field)} is None else str({value(field)}))"
+
     cells_of_row = []
     for c in columns:
-        values = ", ".join(value(f) for f in c.fields)
         if c.write is None:
-            cells_of_row.append(values)
+            cells_of_row.append(text(c.fields[0]))
         else:
+            values = ", ".join(value(f) for f in c.fields)
             writer = c.write(cells)
-            brackets = "[]" if isinstance(writer, dict) else "()"
-            cells_of_row.append(f"{bind('w', writer)}{brackets[0]}{values}{brackets[1]}")
+            name = bind("w", writer)
+            cells_of_row.append(
+                f"{name}[{values}]" if isinstance(writer, dict) else f"{name}({values})"
+            )
     row = ", ".join(f"v{i}" for i in range(len(names)))
     source = f"lambda batch: [({', '.join(cells_of_row)},) for ({row},) in batch]"
     query = select(*(table.fields[f].label(f) for f in names)).select_from(table.model)
     return query, eval(source, namespace)  # our own names and indexes: no data in the source
+
+
+def _is_text(sql_type: Any) -> bool:
+    try:
+        return sql_type.python_type is str  # SQLite too gives text from a text column
+    except NotImplementedError:  # a type without a Python equivalent
+        return False
+
+
+def _write_rows(
+    stream: TextIO, writer: Any, rows: list[tuple[str, ...]], delimiter: str, width: int
+) -> None:
+    """Write rows of text cells, exactly as csv.writer would.
+
+    csv.writer looks at every character of every cell for one that must be quoted (the
+    delimiter, a quote, a line break): half the time of a large export. Most batches hold
+    none, and then their CSV is the cells joined. Counting in the joined text tells: each
+    row brings width - 1 delimiters and one line end, so any more are inside a cell. A
+    batch that has one (or a row of one empty cell, which csv.writer quotes) goes through
+    csv.writer.
+    """
+    text = LINE_END.join(map(delimiter.join, rows)) + LINE_END
+    if (
+        width > 1
+        and '"' not in text
+        and text.count(delimiter) == len(rows) * (width - 1)
+        and text.count("\r") == text.count("\n") == len(rows)
+    ):
+        stream.write(text)
+    else:
+        writer.writerows(rows)
 
 
 @contextmanager
@@ -465,12 +517,12 @@ def write_table(
     query = (period or Period()).where(query, table.fields[table.date_field])
     query = query.order_by(table.fields["id"])
 
-    writer = csv.writer(stream, delimiter=dialect.delimiter, lineterminator="\r\n")
+    writer = csv.writer(stream, delimiter=dialect.delimiter, lineterminator=LINE_END)
     writer.writerow(c.header for c in columns)
     written = 0
     with _driver_cursor(session, query) as cursor, _no_cycle_collection():
         while batch := cursor.fetchmany(BATCH):
-            writer.writerows(csv_rows(batch))
+            _write_rows(stream, writer, csv_rows(batch), dialect.delimiter, len(columns))
             written += len(batch)
             if on_rows is not None:
                 on_rows(len(batch))

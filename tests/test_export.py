@@ -776,3 +776,41 @@ def test_private_fields_are_read_only_for_an_identified_export(run, caseload, db
     assert "FROM contacts" in sql and "FROM participants" in sql
     read = [field for field in PRIVATE_FIELDS if field in sql]
     assert read == (PRIVATE_FIELDS if identified else [])
+
+
+def test_batches_are_written_exactly_as_csv_writer_writes_them():
+    """A batch without a character CSV quotes is written as its cells joined; any other
+    batch by csv.writer itself. Either way the bytes are csv.writer's."""
+    tricky = [
+        "",
+        "plain",
+        "a,b",
+        "a;b",
+        'say "hi"',
+        "line\nbreak",
+        "cr\rhere",
+        "a\r\nb",
+        " x ",
+        "æøå",
+    ]
+    for dialect in exporter.DIALECTS.values():
+        for width in (1, 2, 4):
+            plain = [tuple(f"r{r}c{c}" for c in range(width)) for r in range(3)]
+            batches = [plain, [("",) * width]]
+            batches += [[("k",) * (width - 1) + (cell,), ("k",) * width] for cell in tricky]
+            for rows in batches:
+                ours, theirs = io.StringIO(newline=""), io.StringIO(newline="")
+                writer = csv.writer(ours, delimiter=dialect.delimiter, lineterminator="\r\n")
+                exporter._write_rows(ours, writer, rows, dialect.delimiter, width)
+                csv.writer(theirs, delimiter=dialect.delimiter, lineterminator="\r\n").writerows(
+                    rows
+                )
+                assert ours.getvalue() == theirs.getvalue(), (dialect.name, rows)
+
+    class NoWriter:  # the joined text is used when it can be
+        def writerows(self, rows):
+            raise AssertionError("csv.writer used for a plain batch")
+
+    out = io.StringIO(newline="")
+    exporter._write_rows(out, NoWriter(), [("C-1", "P-X", ""), ("C-2", "", "12,5")], ";", 3)
+    assert out.getvalue() == "C-1;P-X;\r\nC-2;;12,5\r\n"
