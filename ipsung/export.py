@@ -32,7 +32,6 @@ csv.writer's either way.
 """
 
 import csv
-import gc
 import io
 import sys
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from ipsung import rules, safe_files
 from ipsung.errors import BadInput
+from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
 
@@ -485,21 +485,6 @@ def _driver_cursor(session: Session, query: Select) -> Iterator[Any]:
         cursor.close()
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector. A million rows make two million tuples and no
-    reference cycle, so reference counting frees each batch as soon as it is written; but
-    the collector would run thousands of times, walking every object that start-up made
-    (about a tenth of the export's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def write_table(
     session: Session,
     table: Table,
@@ -520,7 +505,7 @@ def write_table(
     writer = csv.writer(stream, delimiter=dialect.delimiter, lineterminator=LINE_END)
     writer.writerow(c.header for c in columns)
     written = 0
-    with _driver_cursor(session, query) as cursor, _no_cycle_collection():
+    with _driver_cursor(session, query) as cursor, no_cycle_collection():
         while batch := cursor.fetchmany(BATCH):
             _write_rows(stream, writer, csv_rows(batch), dialect.delimiter, len(columns))
             written += len(batch)

@@ -8,7 +8,6 @@ never a division by zero.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 from statistics import median
 
 from ipsung.i18n import _
@@ -19,7 +18,7 @@ RETENTION_WEEKS = (13, 26)
 # The IPS Employment Center's quarterly employment rate, read against its bands.
 QUARTERLY_BANDS = ((0.50, "excellent"), (0.41, "average"), (0.31, "minimal"))
 DIMENSIONS = ("outlook", "insight", "skills")
-WEEK_ZERO = date(2000, 1, 3)  # a Monday: week numbers count whole weeks from here
+WEEK_ZERO = date(1900, 1, 1)  # a Monday, and the first day a date may have (see weeks.py)
 
 DEFINITIONS = {
     "started_job_or_education": _(
@@ -75,15 +74,18 @@ class CaseOutcome:
     first_rating: tuple[int, int, int] | None = None
     latest_rating: tuple[int, int, int] | None = None
     ratings: int = 0
+    # The counted starts, earliest first: worked out once here (not on every reading, as a
+    # property would), since every figure asks; so give all placements at construction.
+    starts: list[Placed] = field(init=False)
 
-    @cached_property
-    def starts(self) -> list[Placed]:
-        """The counted starts, earliest first (read after gathering, so cached)."""
-        if not self.placements:
-            return []
-        return sorted(
-            (p for p in self.placements if p.kind in COUNTED_PLACEMENT_KINDS),
-            key=lambda p: p.start,
+    def __post_init__(self) -> None:
+        self.starts = (
+            sorted(
+                (p for p in self.placements if p.kind in COUNTED_PLACEMENT_KINDS),
+                key=lambda p: p.start,
+            )
+            if self.placements
+            else []
         )
 
     def counted_starts(self) -> list[Placed]:
@@ -98,10 +100,13 @@ def week_number(day: date) -> int:
 
 
 def full_weeks(enrolled_on: date, last_open_day: date) -> tuple[int, int]:
-    """First and last week number fully inside [enrolled_on, last_open_day]; empty if first > last."""
+    """First and last week number fully inside [enrolled_on, last_open_day]; empty if first > last.
+
+    The last is the week before the one holding the day after: the same number as the
+    week of `last_open_day - 6 days`, but never below week 0 (outcomes.py asks SQL this)."""
     return week_number(enrolled_on + timedelta(days=6)), week_number(
-        last_open_day - timedelta(days=6)
-    )
+        last_open_day + timedelta(days=1)
+    ) - 1
 
 
 def last_open_day(case: CaseOutcome, today: date) -> date:

@@ -1,7 +1,9 @@
 """The tables, as SQLAlchemy 2 typed ORM classes.
 
 The schema itself is made by the Alembic migrations in `ipsung/migrations`; a test keeps
-these classes and the migrations in step. Dates are calendar dates (no time zone): the
+these classes and the migrations in step (all but one index: the index of contact weeks,
+on an expression and partial, lives in migration 0003 alone, because declaring a
+PostgreSQL-only option here would load that dialect on every start; see weeks.py). Dates are calendar dates (no time zone): the
 day a consultant met a young person is the day they write down.
 
 A case's status is derived, never stored, so it cannot disagree with its dates:
@@ -163,6 +165,7 @@ class Placement(Base):
         CheckConstraint('"end" IS NULL OR "end" >= start', name="end_not_before_start"),
         CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
         Index(None, "participant_id"),
+        Index(None, "start"),  # the due list's follow-up: placements started in the last days
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -6,106 +6,62 @@ stay quick on a national-scale database; `measures.py` turns the facts into figu
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 
 from ipsung import measures, rules
 from ipsung.errors import BadInput
+from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+from ipsung.weeks import contact_week, kind_in
 
 GROUPINGS = ("consultant", "referred-by")
 
-
-class week_number(FunctionElement):
-    """Whole weeks from Monday 2000-01-03 to a date (plus an offset in days), in SQL."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(week_number, "sqlite")
-def _week_number_sqlite(element, compiler, **kw):
-    day, offset = list(element.clauses)
-    return (
-        f"CAST((julianday({compiler.process(day, **kw)}) - 2451546.5 + "
-        f"{compiler.process(offset, **kw)}) / 7 AS INTEGER)"
-    )
-
-
-@compiles(week_number, "postgresql")
-def _week_number_postgresql(element, compiler, **kw):
-    day, offset = list(element.clauses)
-    return (
-        f"(({compiler.process(day, **kw)} - DATE '2000-01-03') + "
-        f"{compiler.process(offset, **kw)}) / 7"
-    )
-
-
-class first_monday(FunctionElement):
-    """The first Monday on or after a date, in SQL."""
-
-    type = Date()
-    inherit_cache = True
-
-
-class last_sunday(FunctionElement):
-    """The last Sunday on or before a date, in SQL."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(first_monday, "sqlite")
-def _first_monday_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(list(element.clauses)[0], **kw)}, 'weekday 1')"
-
-
-@compiles(last_sunday, "sqlite")
-def _last_sunday_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(list(element.clauses)[0], **kw)}, '-6 days', 'weekday 0')"
-
-
-@compiles(first_monday, "postgresql")
-def _first_monday_postgresql(element, compiler, **kw):
-    day = compiler.process(list(element.clauses)[0], **kw)
-    # mod(), not %: psycopg takes a bare % in the statement for a placeholder.
-    return f"(CAST({day} AS date) + mod(8 - CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer), 7))"
-
-
-@compiles(last_sunday, "postgresql")
-def _last_sunday_postgresql(element, compiler, **kw):
-    day = compiler.process(list(element.clauses)[0], **kw)
-    return (
-        f"(CAST({day} AS date) - mod(CAST(EXTRACT(ISODOW FROM CAST({day} AS date)) AS integer), 7))"
-    )
+# The tables, not the ORM classes: these read-only queries want plain rows, and Core
+# statements spare the command the ORM's mapper set-up and statement compilation.
+consultants, contacts, participants, placements, ratings = (
+    model.__table__ for model in (Consultant, Contact, Participant, Placement, ProgressRating)
+)
 
 
 def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:
-    conditions = [Participant.enrolled_on.is_not(None)]
+    conditions = [participants.c.enrolled_on.is_not(None)]
     if from_:
-        conditions.append(Participant.enrolled_on >= from_)
+        conditions.append(participants.c.enrolled_on >= from_)
     if to:
-        conditions.append(Participant.enrolled_on <= to)
+        conditions.append(participants.c.enrolled_on <= to)
     return and_(*conditions)
 
 
-def _cohort(session: Session, cohort, today: date) -> dict[int, measures.CaseOutcome]:
-    """The cohort's cases with their first employer contact and their contact weeks.
+def _rating_id(*order) -> ColumnElement[int]:
+    """The id of the case's first rating in this order (correlated to the outer case)."""
+    r = ratings.c
+    return (
+        select(r.id)
+        .where(r.participant_id == participants.c.id)
+        .order_by(*order)
+        .limit(1)
+        .scalar_subquery()
+    )
 
-    Both are correlated subqueries: per case, SQLite searches the (kind, participant,
-    date) index for that case's rows only, which is several times quicker than joining
-    every contact to its case and grouping.
+
+def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measures.CaseOutcome]:
+    """The cohort's cases with their first employer contact, their contact weeks and their
+    first and latest ratings.
+
+    All are correlated subqueries: per case, the database searches an index for that
+    case's rows only, which is several times quicker than joining every contact to its
+    case and grouping, and no contact or rating row travels to Python.
     """
-    p = Participant
+    p = participants.c
     first_employer_contact = (
-        select(func.min(Contact.date))
+        select(func.min(contacts.c.date))
         .where(
-            Contact.kind == "employer",
-            Contact.participant_id == p.id,
-            Contact.date >= p.enrolled_on,
+            contacts.c.kind == "employer",
+            contacts.c.participant_id == p.id,
+            contacts.c.date >= p.enrolled_on,
         )
         .scalar_subquery()
     )
@@ -113,83 +69,96 @@ def _cohort(session: Session, cohort, today: date) -> dict[int, measures.CaseOut
         (and_(p.closed_on.is_not(None), p.closed_on < today), p.closed_on),
         else_=literal(today),
     )
-    # Full calendar weeks only: from the first Monday on or after enrolment to the last
-    # Sunday on or before the last open day (see measures.full_weeks). Bounds on the date
-    # keep the search inside the index; the week is computed once per contact.
+    # Full calendar weeks only (see measures.full_weeks): from the week starting on the
+    # first Monday on or after enrolment to the week ending on the last Sunday on or
+    # before the last open day. Spelled as weeks.py spells its index, which holds them.
+    week = contact_week(contacts.c.date)
     contact_weeks = (
-        select(func.count(week_number(Contact.date, literal(0)).distinct()))
+        select(func.count(week.distinct()))
         .where(
-            Contact.kind.in_(rules.YOUTH_CONTACT_KINDS),
-            Contact.participant_id == p.id,
-            Contact.date.between(first_monday(p.enrolled_on), last_sunday(last_open)),
+            contacts.c.participant_id == p.id,
+            kind_in(contacts.c.kind, rules.YOUTH_CONTACT_KINDS),
+            week.between(contact_week(p.enrolled_on, 6), contact_week(last_open, 1) - 1),
         )
         .scalar_subquery()
     )
-    rows = session.execute(
+    rated = select(func.count()).where(ratings.c.participant_id == p.id).scalar_subquery()
+    first, latest = ratings.alias(), ratings.alias()
+    in_order = (ratings.c.date, ratings.c.id)
+    query = (
         select(
             p.id,
             p.enrolled_on,
             p.closed_on,
-            Consultant.name,
+            consultants.c.name,
             p.referred_by,
             first_employer_contact,
             contact_weeks,
+            rated,
+            first.c.outlook,
+            first.c.insight,
+            first.c.skills,
+            latest.c.outlook,
+            latest.c.insight,
+            latest.c.skills,
         )
-        .outerjoin(Consultant, p.consultant_id == Consultant.id)
+        .outerjoin(consultants, p.consultant_id == consultants.c.id)
+        .outerjoin(first, first.c.id == _rating_id(*in_order))
+        .outerjoin(latest, latest.c.id == _rating_id(*(c.desc() for c in in_order)))
         .where(cohort)
     )
-    return {
-        pid: measures.CaseOutcome(
+    # Core rows (connection, not session): plain values, without the ORM's per-row work.
+    return [
+        measures.CaseOutcome(
             pid,
             enrolled,
             closed,
             consultant,
             referred_by,
+            placements=placed.get(pid, []),
             first_employer_contact=first_contact,
             contact_weeks=weeks,
+            ratings=rated,
+            first_rating=(f1, f2, f3) if rated else None,
+            latest_rating=(l1, l2, l3) if rated else None,
         )
-        for pid, enrolled, closed, consultant, referred_by, first_contact, weeks in rows
-    }
+        for (
+            pid,
+            enrolled,
+            closed,
+            consultant,
+            referred_by,
+            first_contact,
+            weeks,
+            rated,
+            f1,
+            f2,
+            f3,
+            l1,
+            l2,
+            l3,
+        ) in session.connection().execute(query).all()
+    ]
 
 
-def _add_placements(session: Session, cases: dict, cohort) -> None:
-    rows = session.execute(
-        select(Placement.participant_id, Placement.kind, Placement.start, Placement.end)
-        .join(Participant, Placement.participant_id == Participant.id)
-        .where(cohort, Placement.start >= Participant.enrolled_on)
+def _placements(session: Session, cohort) -> dict[int, list[measures.Placed]]:
+    """The cohort's placements started on or after enrolment, by case."""
+    rows = session.connection().execute(
+        select(placements.c.participant_id, placements.c.kind, placements.c.start, placements.c.end)
+        .join(participants, placements.c.participant_id == participants.c.id)
+        .where(cohort, placements.c.start >= participants.c.enrolled_on)
     )
-    for pid, kind, start, end in rows:
-        cases[pid].placements.append(measures.Placed(kind, start, end))
-
-
-def _add_ratings(session: Session, cases: dict, cohort) -> None:
-    rows = session.execute(
-        select(
-            ProgressRating.participant_id,
-            ProgressRating.outlook,
-            ProgressRating.insight,
-            ProgressRating.skills,
-        )
-        .join(Participant, ProgressRating.participant_id == Participant.id)
-        .where(cohort)
-        .order_by(ProgressRating.participant_id, ProgressRating.date, ProgressRating.id)
-    )
-    for pid, *rating in rows:
-        c = cases[pid]
-        if c.first_rating is None:
-            c.first_rating = tuple(rating)
-        c.latest_rating = tuple(rating)
-        c.ratings += 1
+    found: dict[int, list[measures.Placed]] = {}
+    for pid, kind, start, end in rows.all():
+        found.setdefault(pid, []).append(measures.Placed(kind, start, end))
+    return found
 
 
 def gather(
     session: Session, from_: date | None, to: date | None, today: date
 ) -> list[measures.CaseOutcome]:
     cohort = _in_cohort(from_, to)
-    cases = _cohort(session, cohort, today)
-    _add_placements(session, cases, cohort)
-    _add_ratings(session, cases, cohort)
-    return list(cases.values())
+    return _cohort(session, cohort, today, _placements(session, cohort))
 
 
 def outcomes(
@@ -205,7 +174,8 @@ def outcomes(
         raise BadInput(_("--from lies after --to"))
     if by is not None:
         by = rules.parse_choice(by, GROUPINGS, "--by")
-    return summarise(gather(session, from_, to, today), today, from_, to, by, quarterly)
+    with no_cycle_collection():
+        return summarise(gather(session, from_, to, today), today, from_, to, by, quarterly)
 
 
 def summarise(

@@ -25,11 +25,15 @@ if TYPE_CHECKING:  # pydantic is slow to import; only intake needs it, and passe
 
 
 def open_on(day: date):
-    """SQL condition: the case is open on `day` (enrolled, and not closed by then)."""
+    """SQL condition: the case is open on `day` (enrolled, and not closed by then).
+
+    Over the table's columns, so Core queries (workload.py, outcomes.py) can use it
+    without the ORM; ORM queries take it just as well."""
+    p = Participant.__table__.c
     return and_(
-        Participant.enrolled_on.is_not(None),
-        Participant.enrolled_on <= day,
-        or_(Participant.closed_on.is_(None), Participant.closed_on > day),
+        p.enrolled_on.is_not(None),
+        p.enrolled_on <= day,
+        or_(p.closed_on.is_(None), p.closed_on > day),
     )
 
 

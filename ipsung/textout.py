@@ -6,7 +6,7 @@ columns are padded by hand, and colour is used only at a terminal without NO_COL
 
 import os
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import typer
 
@@ -23,11 +23,16 @@ def colour_on() -> bool:
 
 
 def styled(text: str, style: str | None) -> str:
-    return typer.style(text, **STYLES[style]) if style and colour_on() else text
+    return _styled(text, style) if style and colour_on() else text
 
 
-@dataclass(frozen=True)
-class Cell:
+def _styled(text: str, style: str) -> str:
+    return typer.style(text, **STYLES[style])
+
+
+class Cell(NamedTuple):
+    """A cell to be shown in a style; a plain string is a cell without one."""
+
     text: str
     style: str | None = None
 
@@ -37,19 +42,25 @@ class Table:
 
     def __init__(self, *headers: str) -> None:
         self.headers = [Cell(h, "bold") for h in headers]
-        self.rows: list[list[Cell]] = []
+        self.rows: list[tuple] = []
 
     def add_row(self, *cells: "str | Cell") -> None:
-        self.rows.append([c if isinstance(c, Cell) else Cell(str(c)) for c in cells])
+        self.rows.append(cells)
 
     def render(self) -> str:
-        all_rows = [self.headers, *self.rows]
-        widths = [max(len(row[i].text) for row in all_rows) for i in range(len(self.headers))]
+        # Plain cells stay strings all the way (no object per cell, one colour check per
+        # table): the due list prints thousands of rows.
+        colour = colour_on()
+        rows = [self.headers, *self.rows]
+        texts = [[c.text if isinstance(c, Cell) else str(c) for c in row] for row in rows]
+        widths = [max(map(len, column)) for column in zip(*texts, strict=True)]
         lines = []
-        for row in all_rows:
+        for row, text_row in zip(rows, texts, strict=True):
             padded = [
-                styled(cell.text, cell.style) + " " * (widths[i] - len(cell.text))
-                for i, cell in enumerate(row)
+                _styled(text, cell.style) + " " * (width - len(text))
+                if colour and isinstance(cell, Cell) and cell.style
+                else text.ljust(width)
+                for cell, text, width in zip(row, text_row, widths, strict=True)
             ]
             lines.append("  ".join(padded).rstrip())
         return "\n".join(lines)

@@ -5,52 +5,66 @@ each served by an index on (participant_id, date); the reasons themselves are pu
 """
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ipsung import rules, service
+from ipsung.gcpause import no_cycle_collection
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+
+# The tables, not the ORM classes: the due list and capacity only read, and Core
+# statements spare them the ORM's mapper set-up, statement compilation and row loading.
+consultants, contacts, participants, placements, ratings = (
+    model.__table__ for model in (Consultant, Contact, Participant, Placement, ProgressRating)
+)
+
+
+def waitlisted_on(on: date):
+    """SQL condition: referred by `on`, not yet enrolled then, and not closed."""
+    p = participants.c
+    return and_(
+        p.referral_date <= on,
+        or_(p.enrolled_on.is_(None), p.enrolled_on > on),
+        or_(p.closed_on.is_(None), p.closed_on > on),
+    )
 
 
 def _open_case_facts(
     session: Session, on: date, consultant_id: int | None
 ) -> list[rules.CaseFacts]:
-    p = Participant
+    p, c = participants.c, contacts.c
 
     def contact_exists(*conditions):
         # Selecting an indexed column (not *) keeps the search inside the covering index.
         return (
-            select(Contact.participant_id)
-            .where(Contact.participant_id == p.id, Contact.date <= on, *conditions)
+            select(c.participant_id)
+            .where(c.participant_id == p.id, c.date <= on, *conditions)
             .exists()
         )
 
     last_youth = (
-        select(func.max(Contact.date))
-        .where(
-            Contact.participant_id == p.id,
-            Contact.date <= on,
-            Contact.kind.in_(rules.YOUTH_CONTACT_KINDS),
-        )
+        select(func.max(c.date))
+        .where(c.participant_id == p.id, c.date <= on, c.kind.in_(rules.YOUTH_CONTACT_KINDS))
         .scalar_subquery()
     )
     last_rating = (
-        select(func.max(ProgressRating.date))
-        .where(ProgressRating.participant_id == p.id, ProgressRating.date <= on)
+        select(func.max(ratings.c.date))
+        .where(ratings.c.participant_id == p.id, ratings.c.date <= on)
         .scalar_subquery()
     )
     query = (
         select(
             p.id,
-            Consultant.name,
+            consultants.c.name,
             p.enrolled_on,
             last_youth,
-            contact_exists(Contact.kind == "three-party"),
-            contact_exists(Contact.kind == "employer"),
+            contact_exists(c.kind == "three-party"),
+            contact_exists(c.kind == "employer"),
             last_rating,
         )
-        .outerjoin(Consultant, p.consultant_id == Consultant.id)
+        .outerjoin(consultants, p.consultant_id == consultants.c.id)
         .where(service.open_on(on))
         .order_by(p.id)
     )
@@ -59,63 +73,78 @@ def _open_case_facts(
     recent = _recent_placements(session, on)
     return [
         rules.CaseFacts(
-            participant_id=pid,
-            consultant=name,
-            enrolled_on=enrolled,
-            last_youth_contact=youth,
-            has_three_party=bool(three),
-            has_employer_contact=bool(employer),
-            last_rating=rating,
-            recent_placements=recent.get(pid, ()),
+            pid, name, enrolled, youth, bool(three), bool(employer), rating, recent.get(pid, ())
         )
-        for pid, name, enrolled, youth, three, employer, rating in session.execute(query)
+        for pid, name, enrolled, youth, three, employer, rating in session.connection()
+        .execute(query)
+        .all()
     ]
 
 
 def _recent_placements(session: Session, on: date) -> dict[int, tuple[rules.RecentPlacement, ...]]:
     """Placements started in the last few days, and whether anyone has been in contact since."""
+    pl, c = placements.c, contacts.c
     contact_since = exists().where(
-        Contact.participant_id == Placement.participant_id,
-        Contact.date >= Placement.start,
-        Contact.date <= on,
+        c.participant_id == pl.participant_id, c.date >= pl.start, c.date <= on
     )
-    rows = session.execute(
-        select(Placement.participant_id, Placement.start, Placement.kind, contact_since).where(
-            Placement.start.between(on - timedelta(days=rules.FOLLOW_UP_DAYS), on)
+    rows = session.connection().execute(
+        select(pl.participant_id, pl.start, pl.kind, contact_since).where(
+            pl.start.between(on - timedelta(days=rules.FOLLOW_UP_DAYS), on)
         )
     )
     found: dict[int, list[rules.RecentPlacement]] = {}
-    for pid, start, kind, contacted in rows:
+    for pid, start, kind, contacted in rows.all():
         found.setdefault(pid, []).append(rules.RecentPlacement(start, kind, bool(contacted)))
     return {pid: tuple(items) for pid, items in found.items()}
 
 
-def waitlisted_on(on: date):
-    """SQL condition: referred by `on`, not yet enrolled then, and not closed."""
-    p = Participant
-    return and_(
-        p.referral_date <= on,
-        or_(p.enrolled_on.is_(None), p.enrolled_on > on),
-        or_(p.closed_on.is_(None), p.closed_on > on),
+class TeamMember(NamedTuple):
+    id: int
+    name: str
+    max_caseload: int
+    active: bool
+    open_cases: int
+
+    @property
+    def free(self) -> int:
+        return rules.free_places(self.open_cases, self.max_caseload)
+
+
+def _team(session: Session, on: date) -> list[TeamMember]:
+    """Every consultant with their open cases on `on`, by name (service.consultant_loads
+    as plain rows: these reports need no Consultant objects)."""
+    cs, p = consultants.c, participants.c
+    open_cases = (
+        select(p.consultant_id, func.count().label("n"))
+        .where(service.open_on(on), p.consultant_id.is_not(None))
+        .group_by(p.consultant_id)
+        .subquery()
     )
+    rows = session.connection().execute(
+        select(cs.id, cs.name, cs.max_caseload, cs.active, func.coalesce(open_cases.c.n, 0))
+        .outerjoin(open_cases, open_cases.c.consultant_id == cs.id)
+        .order_by(cs.name)
+    )
+    return [TeamMember(*row) for row in rows.all()]
 
 
 def due_list(session: Session, on: date, consultant: str | None = None) -> list[rules.DueItem]:
     """Everything that needs doing on `on`, most overdue first. With a consultant, their own
     cases only (the waitlist is the team leader's)."""
     consultant_id = service.find_consultant(session, consultant).id if consultant else None
-    items = [
-        item
-        for facts in _open_case_facts(session, on, consultant_id)
-        for item in rules.due_for_case(facts, on)
-    ]
+    with no_cycle_collection():
+        items = [
+            item
+            for facts in _open_case_facts(session, on, consultant_id)
+            for item in rules.due_for_case(facts, on)
+        ]
     if consultant_id is None:
-        free = sum(x.free for x in service.consultant_loads(session, on, active_only=True))
+        free = sum(x.free for x in _team(session, on) if x.active)
         if free > 0:
-            waiting = session.execute(
-                select(Participant.id, Participant.referral_date).where(waitlisted_on(on))
+            waiting = session.connection().execute(
+                select(participants.c.id, participants.c.referral_date).where(waitlisted_on(on))
             )
-            items += [rules.waitlist_item(pid, referred, free) for pid, referred in waiting]
+            items += [rules.waitlist_item(pid, referred, free) for pid, referred in waiting.all()]
     return rules.sort_due(items)
 
 
@@ -127,19 +156,19 @@ def _weekly_contacts_due(session: Session, on: date) -> dict[int, int]:
     back. Counting it here spares capacity the facts of every case; a test checks that
     both give the same numbers.
     """
-    p = Participant
+    p, c = participants.c, contacts.c
     last_contact = (
-        select(func.max(Contact.date))
+        select(func.max(c.date))
         .where(
-            Contact.kind.in_(rules.YOUTH_CONTACT_KINDS),
-            Contact.participant_id == p.id,
-            Contact.date <= on,
-            Contact.date >= p.enrolled_on,
+            c.kind.in_(rules.YOUTH_CONTACT_KINDS),
+            c.participant_id == p.id,
+            c.date <= on,
+            c.date >= p.enrolled_on,
         )
         .scalar_subquery()
     )
     cutoff = on - timedelta(days=rules.WEEKLY_CONTACT_DAYS)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(p.consultant_id, func.count())
         .where(service.open_on(on), func.coalesce(last_contact, p.enrolled_on) < cutoff)
         .group_by(p.consultant_id)
@@ -149,23 +178,21 @@ def _weekly_contacts_due(session: Session, on: date) -> dict[int, int]:
 
 def capacity(session: Session, on: date) -> dict:
     """The capacity document of SPEC §7."""
-    loads = [
-        x for x in service.consultant_loads(session, on) if x.consultant.active or x.open_cases
-    ]
     overdue = _weekly_contacts_due(session, on)
     consultants = [
         {
-            "name": x.consultant.name,
+            "name": x.name,
             "open_cases": x.open_cases,
-            "max_caseload": x.consultant.max_caseload,
+            "max_caseload": x.max_caseload,
             "free": x.free,
-            "state": rules.capacity_state(x.open_cases, x.consultant.max_caseload),
-            "overdue_contacts": overdue.get(x.consultant.id, 0),
+            "state": rules.capacity_state(x.open_cases, x.max_caseload),
+            "overdue_contacts": overdue.get(x.id, 0),
         }
-        for x in loads
+        for x in _team(session, on)
+        if x.active or x.open_cases
     ]
-    waitlist = session.scalar(
-        select(func.count()).select_from(Participant).where(waitlisted_on(on))
+    waitlist = session.connection().scalar(
+        select(func.count()).select_from(participants).where(waitlisted_on(on))
     )
     return {
         "consultants": consultants,

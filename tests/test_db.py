@@ -4,6 +4,7 @@ import sqlite3
 import stat
 
 import pytest
+from conftest import COMPARE_OPTIONS
 from sqlalchemy import text
 
 from ipsung import db
@@ -119,6 +120,9 @@ def test_head_constant_matches_the_migration_scripts():
     assert {r.revision for r in scripts.walk_revisions()} == set(KNOWN_REVISIONS)
 
 
+# SQLAlchemy cannot reflect SQLite's index on an expression (the contact weeks of
+# migration 0003); test_query_plans.py checks that one by its use instead.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_and_migrations_are_in_step(tmp_path):
     """Autogenerate finds nothing to do on a database made by the migrations."""
     from alembic.autogenerate import compare_metadata
@@ -132,7 +136,7 @@ def test_models_and_migrations_are_in_step(tmp_path):
         pass
     engine = create_engine(f"sqlite:///{loc.path}")
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=COMPARE_OPTIONS)
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
 

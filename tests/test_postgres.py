@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    COMPARE_OPTIONS,
     ELIGIBLE,
     PG_PASSWORD,
     PG_PASSWORD_ROLE,
@@ -718,7 +719,7 @@ def test_models_and_migrations_are_in_step_on_postgresql(pg_url):
 
     engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=COMPARE_OPTIONS)
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
 
