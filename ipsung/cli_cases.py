@@ -212,7 +212,7 @@ def intake(
         referral = parse_date(referral_date or "today", "--referral-date")
     rules.not_in_future(referral, today(), "--referral-date")
     referred_by = require(
-        referred_by and rules.parse_referral_source(referred_by),
+        None if referred_by is None else rules.parse_referral_source(referred_by),
         "--referred-by",
         _("Referred by ({choices})").format(choices=_referral_choices()),
         rules.parse_referral_source,
@@ -247,7 +247,7 @@ def intake(
             or ()
         )
     level = require(
-        substance and rules.parse_substance(substance),
+        None if substance is None else rules.parse_substance(substance),
         "--substance",
         _("Substance use level (A-E)"),
         rules.parse_substance,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ipsung import audit, db, rules, service
 from ipsung.errors import BadInput
+from ipsung.export import TABLES as EXPORTED
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
 
@@ -30,57 +31,10 @@ FALSE = {"false", "no", "n", "nej", "0"}
 
 # Columns an export writes that are derived from others: accepted and not read.
 DERIVED = {"person", "age_at_referral", "status", "track", "eligible", "overridden"}
-COLUMNS = {
-    "participants": {
-        "case",
-        "name",
-        "cpr",
-        "birth_date",
-        "referral_date",
-        "referred_by",
-        "consultant",
-        "enrolled_on",
-        "closed_on",
-        "close_reason",
-        "goal",
-        "pathway",
-        "diagnoses",
-        "under_assessment",
-        "mistrivsel",
-        "substance",
-        "motivated",
-        "normal_cognition",
-        "override_reason",
-        "override",
-    }
-    | DERIVED,
-    "contacts": {
-        "contact",
-        "case",
-        "person",
-        "track",
-        "consultant",
-        "date",
-        "kind",
-        "channel",
-        "minutes",
-        "employer",
-        "note",
-    },
-    "placements": {
-        "placement",
-        "case",
-        "person",
-        "track",
-        "kind",
-        "start",
-        "end",
-        "hours",
-        "employer",
-        "end_reason",
-    },
-    "progress": {"rating", "case", "person", "track", "date", "outlook", "insight", "skills"},
-}
+# An import reads the columns an export writes (so an export comes back in as it went
+# out), and `override` (yes/no) for a case let in despite the criteria.
+COLUMNS = {name: {c.header for c in EXPORTED[name].columns} for name in TABLES}
+COLUMNS["participants"] |= {"override"}
 REQUIRED = {
     "participants": {
         "name",

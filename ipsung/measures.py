@@ -73,10 +73,11 @@ class CaseOutcome:
     contact_weeks: int = 0  # full open weeks with a youth or three-party contact
     first_rating: tuple[int, int, int] | None = None
     latest_rating: tuple[int, int, int] | None = None
-    ratings: int = 0
-    # The counted starts, earliest first: worked out once here (not on every reading, as a
-    # property would), since every figure asks; so give all placements at construction.
+    rated_twice: bool = False  # a first and a latest rating that are not the same one
+    # The counted starts, earliest first, and the first of them: worked out once here (not
+    # on every reading), since every figure asks; so give all placements at construction.
     starts: list[Placed] = field(init=False)
+    first_start: Placed | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.starts = (
@@ -87,26 +88,28 @@ class CaseOutcome:
             if self.placements
             else []
         )
+        self.first_start = self.starts[0] if self.starts else None
 
-    def counted_starts(self) -> list[Placed]:
-        return self.starts
 
-    def first_start(self) -> Placed | None:
-        return self.starts[0] if self.starts else None
+# Week numbers from ordinal day numbers: the weekly contact rate works out two for every
+# case, and integer arithmetic is several times quicker than date arithmetic.
+_WEEK_ZERO_ORDINAL = WEEK_ZERO.toordinal()
 
 
 def week_number(day: date) -> int:
-    return (day - WEEK_ZERO).days // 7
+    return (day.toordinal() - _WEEK_ZERO_ORDINAL) // 7
 
 
 def full_weeks(enrolled_on: date, last_open_day: date) -> tuple[int, int]:
     """First and last week number fully inside [enrolled_on, last_open_day]; empty if first > last.
 
-    The last is the week before the one holding the day after: the same number as the
-    week of `last_open_day - 6 days`, but never below week 0 (outcomes.py asks SQL this)."""
-    return week_number(enrolled_on + timedelta(days=6)), week_number(
-        last_open_day + timedelta(days=1)
-    ) - 1
+    The first is the week holding the day 6 days after enrolment; the last is the week
+    before the one holding the day after the last open day (the same as the week of 6
+    days before it, but never below week 0: outcomes.py asks SQL this)."""
+    return (
+        (enrolled_on.toordinal() - _WEEK_ZERO_ORDINAL + 6) // 7,
+        (last_open_day.toordinal() - _WEEK_ZERO_ORDINAL + 1) // 7 - 1,
+    )
 
 
 def last_open_day(case: CaseOutcome, today: date) -> date:
@@ -126,7 +129,7 @@ def retained(cases: list[CaseOutcome], weeks: int, today: date) -> tuple[float |
     starts that share is of."""
     window = timedelta(weeks=weeks)
     old_enough = [
-        s for s in (c.first_start() for c in cases) if s is not None and s.start + window <= today
+        s for s in (c.first_start for c in cases) if s is not None and s.start + window <= today
     ]
     lasted = [s for s in old_enough if s.end is None or s.end >= s.start + window]
     return _share(len(lasted), len(old_enough)), len(old_enough)
@@ -141,7 +144,7 @@ def weekly_contact_rate(cases: list[CaseOutcome], today: date) -> tuple[float | 
 
 
 def progress_change(cases: list[CaseOutcome]) -> dict:
-    rated = [c for c in cases if c.ratings >= 2]
+    rated = [c for c in cases if c.rated_twice]
     result: dict = {"rated_twice": len(rated)}
     for i, dimension in enumerate(DIMENSIONS):
         changes = [c.latest_rating[i] - c.first_rating[i] for c in rated]
@@ -151,7 +154,7 @@ def progress_change(cases: list[CaseOutcome]) -> dict:
 
 def figures(cases: list[CaseOutcome], today: date) -> dict:
     """Every figure of SPEC §8 for one group of cases."""
-    started = [c for c in cases if c.first_start() is not None]
+    started = [c for c in cases if c.first_start is not None]
     share = _share(len(started), len(cases))
     by_kind = dict.fromkeys(PLACEMENT_KINDS, 0)
     for case in cases:
@@ -179,7 +182,7 @@ def figures(cases: list[CaseOutcome], today: date) -> dict:
             ]
         ),
         "median_days_to_first_start": _median(
-            [(c.first_start().start - c.enrolled_on).days for c in started]
+            [(c.first_start.start - c.enrolled_on).days for c in started]
         ),
         "weekly_contact_rate": contact_rate,
         "open_weeks": open_weeks,
@@ -224,7 +227,7 @@ def quarterly(cases: list[CaseOutcome], today: date) -> list[dict]:
         working = [
             c
             for c in open_cases
-            if any(p.start <= end and (p.end is None or p.end >= start) for p in c.counted_starts())
+            if any(p.start <= end and (p.end is None or p.end >= start) for p in c.starts)
         ]
         share = _share(len(working), len(open_cases))
         rows.append(

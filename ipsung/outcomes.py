@@ -82,7 +82,6 @@ def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measure
         )
         .scalar_subquery()
     )
-    rated = select(func.count()).where(ratings.c.participant_id == p.id).scalar_subquery()
     first, latest = ratings.alias(), ratings.alias()
     in_order = (ratings.c.date, ratings.c.id)
     query = (
@@ -94,7 +93,8 @@ def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measure
             p.referred_by,
             first_employer_contact,
             contact_weeks,
-            rated,
+            first.c.id,
+            latest.c.id,
             first.c.outlook,
             first.c.insight,
             first.c.skills,
@@ -118,9 +118,10 @@ def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measure
             placements=placed.get(pid, []),
             first_employer_contact=first_contact,
             contact_weeks=weeks,
-            ratings=rated,
-            first_rating=(f1, f2, f3) if rated else None,
-            latest_rating=(l1, l2, l3) if rated else None,
+            # Two ratings or more exactly when the first is not also the latest.
+            rated_twice=first_id is not None and first_id != latest_id,
+            first_rating=(f1, f2, f3) if first_id is not None else None,
+            latest_rating=(l1, l2, l3) if first_id is not None else None,
         )
         for (
             pid,
@@ -130,7 +131,8 @@ def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measure
             referred_by,
             first_contact,
             weeks,
-            rated,
+            first_id,
+            latest_id,
             f1,
             f2,
             f3,

@@ -195,7 +195,7 @@ DIMENSION_NAMES = {
 def progress_means(cases: list[measures.CaseOutcome]) -> dict:
     """Mean first and latest rating per dimension, over cases rated at least twice; hidden
     when fewer than 5 such cases."""
-    rated = [c for c in cases if c.ratings >= 2]
+    rated = [c for c in cases if c.rated_twice]
     result = {"rated": len(rated), "first": {}, "latest": {}}
     for i, dim in enumerate(measures.DIMENSIONS):
         enough = len(rated) >= SMALL

@@ -550,6 +550,20 @@ def test_intake_not_eligible_stores_nothing(team):
     assert rows(team) == before
 
 
+@pytest.mark.parametrize(
+    "option, field",
+    [("--substance", "substance"), ("--referred-by", "referred_by")],
+)
+def test_intake_empty_value_is_a_wrong_value(team, option, field):
+    """`--substance ''` is a value that is not a level (exit 2, the option named), not a
+    missing one, and never an internal error (found by the fuzz test)."""
+    before = rows(team)
+    r = team(*intake_cmd(**{field: ""}))
+    assert r.exit_code == 2, r.output
+    assert option in r.stderr and "internal error" not in r.stderr
+    assert rows(team) == before
+
+
 def test_intake_not_eligible_json(team):
     """Refused with --json: still exactly one JSON document on stdout, and nothing stored."""
     before = rows(team)

@@ -107,3 +107,20 @@ def test_a_full_scan_is_caught(db_path, demo):
     """The check above can fail: a query that reads every contact is reported."""
     planned = plans(db_path, [("SELECT count(*) FROM contacts WHERE minutes > ?", (5,))])
     assert full_scans(planned) != []
+
+
+def test_demo_leaves_every_index_as_the_migrations_made_it(demo, db_path, tmp_path, run):
+    """The demo builds the case tables' indexes after their rows (demo.py); afterwards the
+    indexes must be exactly those of a database the migrations made."""
+
+    def indexes(path) -> set[tuple[str, str]]:
+        conn = sqlite3.connect(path)
+        try:
+            return set(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        finally:
+            conn.close()
+
+    empty = tmp_path / "empty.db"
+    assert run("--db", str(empty), "consultant", "add", "Mette Holm").exit_code == 0
+    assert indexes(db_path) == indexes(empty)
+    assert any(name == WEEK_INDEX for name, _sql in indexes(db_path))
