@@ -3,7 +3,7 @@
 The reports (outcomes, due, export) make tens of thousands of tuples and records and no
 reference cycles, so reference counting frees them; but the collector would run many
 times over, each time walking every object that start-up made (SQLAlchemy's classes and
-more): a tenth of `outcomes` and `due`, measured with benchmarks/run.py.
+more): `due` at 20,000 cases took 1.30 s with it running and 1.13 s without.
 """
 
 import gc

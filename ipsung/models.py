@@ -233,3 +233,13 @@ class AuditEntry(Base):
     # No foreign key: the log outlives an erased case.
     participant_id: Mapped[int | None] = mapped_column(Integer)
     change: Mapped[str] = mapped_column(Text, default="")
+
+
+# The tables themselves, for the reports that read plain rows with Core (workload.py,
+# outcomes.py): they need no mapped objects, and Core statements spare a command the
+# ORM's mapper set-up, statement compilation and row loading.
+consultants = Consultant.__table__
+contacts = Contact.__table__
+participants = Participant.__table__
+placements = Placement.__table__
+progress_ratings = ProgressRating.__table__

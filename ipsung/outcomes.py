@@ -14,16 +14,11 @@ from ipsung import measures, rules
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
-from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+from ipsung.models import consultants, contacts, participants, placements
+from ipsung.models import progress_ratings as ratings
 from ipsung.weeks import contact_week, kind_in
 
 GROUPINGS = ("consultant", "referred-by")
-
-# The tables, not the ORM classes: these read-only queries want plain rows, and Core
-# statements spare the command the ORM's mapper set-up and statement compilation.
-consultants, contacts, participants, placements, ratings = (
-    model.__table__ for model in (Consultant, Contact, Participant, Placement, ProgressRating)
-)
 
 
 def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:

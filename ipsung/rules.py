@@ -565,8 +565,11 @@ def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
     Run for every open case on each `due` (twelve thousand at national scale), so each
     day count is worked out once and dates are only formatted for what is due."""
     items = []
-    case, consultant, enrolled = f.participant_id, f.consultant, f.enrolled_on
+    enrolled = f.enrolled_on
     days_enrolled = (on - enrolled).days
+
+    def add(reason: str, since: date, detail: str) -> None:
+        items.append(DueItem(f.participant_id, f.consultant, reason, since, detail))
 
     # The clock starts at enrolment: a contact while waitlisted does not count against it.
     contacted = f.last_youth_contact is not None and f.last_youth_contact >= enrolled
@@ -574,71 +577,47 @@ def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
     quiet = (on - last).days
     if quiet > WEEKLY_CONTACT_DAYS:
         what = _("last youth contact") if contacted else _("no youth contact since enrolment")
-        items.append(
-            DueItem(
-                case,
-                consultant,
-                "weekly-contact",
-                last + timedelta(days=WEEKLY_CONTACT_DAYS + 1),
-                _("{what} {day} ({n} days ago)").format(what=what, day=format_date(last), n=quiet),
-            )
+        add(
+            "weekly-contact",
+            last + timedelta(days=WEEKLY_CONTACT_DAYS + 1),
+            _("{what} {day} ({n} days ago)").format(what=what, day=format_date(last), n=quiet),
         )
     if not f.has_three_party and days_enrolled >= INTAKE_MEETING_DAYS:
-        items.append(
-            DueItem(
-                case,
-                consultant,
-                "intake-meeting",
-                enrolled + timedelta(days=INTAKE_MEETING_DAYS),
-                _("no three-party meeting since enrolment {day}").format(day=format_date(enrolled)),
-            )
+        add(
+            "intake-meeting",
+            enrolled + timedelta(days=INTAKE_MEETING_DAYS),
+            _("no three-party meeting since enrolment {day}").format(day=format_date(enrolled)),
         )
     if not f.has_employer_contact and days_enrolled >= EMPLOYER_CONTACT_DAYS:
-        items.append(
-            DueItem(
-                case,
-                consultant,
-                "employer-contact",
-                enrolled + timedelta(days=EMPLOYER_CONTACT_DAYS),
-                _("no employer contact since enrolment {day}").format(day=format_date(enrolled)),
-            )
+        add(
+            "employer-contact",
+            enrolled + timedelta(days=EMPLOYER_CONTACT_DAYS),
+            _("no employer contact since enrolment {day}").format(day=format_date(enrolled)),
         )
     for p in f.recent_placements:
         if 0 <= (on - p.start).days <= FOLLOW_UP_DAYS and not p.contact_since_start:
-            items.append(
-                DueItem(
-                    case,
-                    consultant,
-                    "placement-follow-up",
-                    p.start,
-                    _("{kind} started {day}, no contact since").format(
-                        kind=p.kind, day=format_date(p.start)
-                    ),
-                )
+            add(
+                "placement-follow-up",
+                p.start,
+                _("{kind} started {day}, no contact since").format(
+                    kind=p.kind, day=format_date(p.start)
+                ),
             )
     rated = f.last_rating or enrolled
     if (on - rated).days > PROGRESS_RATING_DAYS:
         what = _("last rating") if f.last_rating else _("no rating since enrolment")
-        items.append(
-            DueItem(
-                case,
-                consultant,
-                "progress-rating",
-                rated + timedelta(days=PROGRESS_RATING_DAYS + 1),
-                _("{what} {day}").format(what=what, day=format_date(rated)),
-            )
+        add(
+            "progress-rating",
+            rated + timedelta(days=PROGRESS_RATING_DAYS + 1),
+            _("{what} {day}").format(what=what, day=format_date(rated)),
         )
     number, days_left = next_period_end(days_enrolled)
     if days_left <= PERIOD_NOTICE_DAYS:
         period_end = on + timedelta(days=days_left)
-        items.append(
-            DueItem(
-                case,
-                consultant,
-                "period-review",
-                period_end - timedelta(days=PERIOD_NOTICE_DAYS),
-                _("26-week period {n} ends {day}").format(n=number, day=format_date(period_end)),
-            )
+        add(
+            "period-review",
+            period_end - timedelta(days=PERIOD_NOTICE_DAYS),
+            _("26-week period {n} ends {day}").format(n=number, day=format_date(period_end)),
         )
     return items
 

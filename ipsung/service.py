@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from ipsung import audit, rules
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotEligible, NotFound
 from ipsung.i18n import _
-from ipsung.models import Consultant, Contact, Participant
+from ipsung.models import Consultant, Contact, Participant, participants
 
 if TYPE_CHECKING:  # pydantic is slow to import; only intake needs it, and passes it in
     from ipsung.schemas import IntakeData
@@ -29,7 +29,7 @@ def open_on(day: date):
 
     Over the table's columns, so Core queries (workload.py, outcomes.py) can use it
     without the ORM; ORM queries take it just as well."""
-    p = Participant.__table__.c
+    p = participants.c
     return and_(
         p.enrolled_on.is_not(None),
         p.enrolled_on <= day,

@@ -4,7 +4,8 @@ Dates lie in 1900-2199 (rules.parse_date), so a week number is never negative an
 integer division below is floor division on both backends. The weekly contact rate
 counts the distinct weeks with a youth or three-party contact; migration 0003 indexes
 exactly `contact_week(contacts.date)` for those kinds, so SQLite reads the week numbers
-from the index instead of computing one per contact (about 3x quicker at 20,000 cases).
+from the index instead of computing one per contact (two to three times quicker at
+20,000 cases).
 The index is used only when a query spells the expression and the kinds condition the
 same way: build both from this module.
 """

@@ -12,13 +12,8 @@ from sqlalchemy.orm import Session
 
 from ipsung import rules, service
 from ipsung.gcpause import no_cycle_collection
-from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
-
-# The tables, not the ORM classes: the due list and capacity only read, and Core
-# statements spare them the ORM's mapper set-up, statement compilation and row loading.
-consultants, contacts, participants, placements, ratings = (
-    model.__table__ for model in (Consultant, Contact, Participant, Placement, ProgressRating)
-)
+from ipsung.models import consultants, contacts, participants, placements
+from ipsung.models import progress_ratings as ratings
 
 
 def waitlisted_on(on: date):

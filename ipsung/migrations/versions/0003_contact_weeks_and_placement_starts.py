@@ -2,9 +2,10 @@
 
 `outcomes` counts, per case, the distinct full weeks with such a contact. Computing the
 week of every contact made that the slowest part of the command at national scale; this
-partial index on (participant_id, week number) lets SQLite and PostgreSQL read the week
-numbers in order from the index (EXPLAIN QUERY PLAN: SEARCH ... USING INDEX
-ix_contacts_youth_contact_week (participant_id=? AND <expr>>? AND <expr><?)).
+partial index on (participant_id, week number) lets SQLite read the week numbers in
+order from the index (EXPLAIN QUERY PLAN: SEARCH ... USING INDEX
+ix_contacts_youth_contact_week (participant_id=? AND <expr>>? AND <expr><?)); PostgreSQL
+gets the same index, to use as its statistics advise.
 
 The expression is frozen here as text; `ipsung/weeks.py` builds the same one for queries.
 
