@@ -191,7 +191,7 @@ def report(results: dict, scales: list[int], notes: list[str]) -> str:
         "# Benchmark results",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}: {platform.platform()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}.",
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, code {_commit()}.",
         "Medians of alternated repetitions; ratio = command / its floor in the same run (wall",
         "time; the targets are on it). CPU ratio: the same with user + system CPU time, which",
         "a busy neighbour disturbs less. vs frozen floor: against a floor that also skips the",
@@ -241,6 +241,20 @@ def report(results: dict, scales: list[int], notes: list[str]) -> str:
                 f"| {name} | " + " | ".join(f"{results[n][name][0]:.3f}" for n in scales) + " |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    """The commit measured (the working tree's, as installed from it), if known."""
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(HERE), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return found.stdout.strip()
 
 
 def _load() -> str:
