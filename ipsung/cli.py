@@ -216,6 +216,19 @@ def session(write: bool) -> Iterator[Any]:
         yield s
 
 
+@contextmanager
+def reading() -> Iterator[Any]:
+    """A read-only transaction as a plain Core connection, for the reports that never need
+    the ORM (it is slow to import); otherwise as session(write=False)."""
+    from ipsung import db
+
+    loc = db.resolve(state.db)
+    if not loc.exists:
+        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
+    with db.reading(loc) as conn:
+        yield conn
+
+
 def print_json(document: Any) -> None:
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=_json_default))
 

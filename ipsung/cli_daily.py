@@ -28,6 +28,7 @@ from ipsung.cli import (
     parse_evidence,
     parse_person,
     print_json,
+    reading,
     require,
     session,
     table,
@@ -182,8 +183,8 @@ def due(
     from ipsung import rules, workload
 
     day = parse_date(on, "--on")
-    with session(write=False) as s:
-        items = workload.due_list(s, day, consultant)
+    with reading() as conn:
+        items = workload.due_list(conn, day, consultant)
     if json_out:
         print_json([i.as_dict() for i in items])
         return
@@ -212,8 +213,8 @@ def capacity(
     from ipsung import workload
 
     day = parse_date(on, "--on")
-    with session(write=False) as s:
-        document = workload.capacity(s, day)
+    with reading() as conn:
+        document = workload.capacity(conn, day)
     if json_out:
         print_json(document)
         return

@@ -5,7 +5,17 @@ from typing import Annotated
 
 import typer
 
-from ipsung.cli import JsonOpt, app, console, parse_date, print_json, session, table, today
+from ipsung.cli import (
+    JsonOpt,
+    app,
+    console,
+    parse_date,
+    print_json,
+    reading,
+    session,
+    table,
+    today,
+)
 from ipsung.i18n import _
 
 FromOpt = Annotated[str | None, typer.Option("--from", help="First enrolment day of the cohort.")]
@@ -35,8 +45,8 @@ def outcomes(
 
     start = parse_date(from_, "--from") if from_ else None
     end = parse_date(to, "--to") if to else None
-    with session(write=False) as s:
-        document = figures.outcomes(s, today(), start, end, by, quarterly)
+    with reading() as conn:
+        document = figures.outcomes(conn, today(), start, end, by, quarterly)
     if json_out:
         print_json(document)
     else:
@@ -88,9 +98,9 @@ def report(
 
         raise BadInput(_("--from lies after --to"))
     day = today()
-    with session(write=False) as s:
-        cases = outcomes.gather(s, start, end, day)
-        capacity = workload.capacity(s, day)
+    with reading() as conn:
+        cases = outcomes.gather(conn, start, end, day)
+        capacity = workload.capacity(conn, day)
     document = outcomes.summarise(cases, day, start, end, quarterly=True)
     page = report_html.render(capacity, document, report_html.progress_means(cases), day)
     path = safe_files.write_text(Path(out), page, "--out")

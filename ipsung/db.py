@@ -17,6 +17,8 @@ The schema is Alembic's, on both. On open, the database's revision is compared w
 by a plain query, and Alembic is imported only when an upgrade is needed.
 """
 
+from __future__ import annotations
+
 import os
 import re
 import sqlite3
@@ -25,15 +27,18 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.orm import Session
 
 from ipsung.errors import BadInput, DatabaseRefused, IpsungError
 from ipsung.i18n import _
 from ipsung.migrations import HEAD_REVISION, KNOWN_REVISIONS
+
+if TYPE_CHECKING:  # the ORM is slow to import; the reports read without it (see reading)
+    from sqlalchemy.orm import Session
 
 ENV_VAR = "IPSUNG_DB"
 BUSY_TIMEOUT_MS = 10_000
@@ -382,10 +387,10 @@ def _ensure_schema(location: Location) -> None:
 
 def _empty_engine() -> Engine:
     """An empty in-memory database with the current schema, for reads before the first write."""
-    from ipsung.models import Base
+    from ipsung.tables import metadata
 
     engine = _engine("sqlite://", write=False)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     return engine
 
 
@@ -397,15 +402,27 @@ def session(location: Location, *, write: bool) -> Iterator[Session]:
     nothing; the first write creates the file and its schema. A server database gets its
     schema (or an upgrade) on first open, read or write: its administrator made it for us.
     """
-    if location.is_server:
-        engine = _open_server(location, write)
-    else:
-        engine = _open_file(location, write)
+    from sqlalchemy.orm import Session
+
+    engine = _open_server(location, write) if location.is_server else _open_file(location, write)
     errors = _server_errors(location) if location.is_server else nullcontext()
     try:
         with errors, Session(engine, expire_on_commit=False) as s, s.begin():
             s.connection()  # BEGIN now: a writer holds the write lock before its first read
             yield s
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def reading(location: Location) -> Iterator[Connection]:
+    """One read-only transaction on a plain Core connection: what `session` gives, for
+    the reports (due, capacity, outcomes) that query the tables and need no ORM."""
+    engine = _open_server(location, False) if location.is_server else _open_file(location, False)
+    errors = _server_errors(location) if location.is_server else nullcontext()
+    try:
+        with errors, engine.connect() as conn, conn.begin():
+            yield conn
     finally:
         engine.dispose()
 

@@ -531,7 +531,7 @@ def _store(session: Session, model, records: list[dict], table: str) -> None:
                 record["id"], next_id = next_id, next_id + 1
     session.execute(insert(model), records)
     if model is Participant:
-        db.reset_id_sequences(session, [Participant.__tablename__])  # ids of our choosing
+        db.reset_id_sequences(session, [Participant.__table__.name])  # ids of our choosing
     ids = sorted({r.get("participant_id", r.get("id")) for r in records} - {None})
     for pid in ids:
         audit.record(session, "import", pid, f"imported {table}")

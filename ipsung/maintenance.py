@@ -178,7 +178,7 @@ def rule_checks(session: Session, today: date) -> list[Problem]:
             Problem(
                 name,
                 _("{table} {id} of case {case}").format(
-                    table=model.__tablename__, id=rid, case=pid
+                    table=model.__table__.name, id=rid, case=pid
                 ),
             )
             for rid, pid in rows
@@ -193,7 +193,7 @@ def rule_checks(session: Session, today: date) -> list[Problem]:
                 Problem(
                     "future-date",
                     _("{table} {id} is dated after today").format(
-                        table=model.__tablename__, id=rid
+                        table=model.__table__.name, id=rid
                     ),
                 )
             )

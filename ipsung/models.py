@@ -1,57 +1,32 @@
-"""The tables, as SQLAlchemy 2 typed ORM classes.
+"""The ORM classes, mapped onto the tables of `tables.py`, for the commands that change cases.
 
-The schema itself is made by the Alembic migrations in `ipsung/migrations`; a test keeps
-these classes and the migrations in step (all but one index: the index of contact weeks,
-on an expression and partial, lives in migration 0003 alone, because declaring a
-PostgreSQL-only option here would load that dialect on every start; see weeks.py). Dates are calendar dates (no time zone): the
-day a consultant met a young person is the day they write down.
-
-A case's status is derived, never stored, so it cannot disagree with its dates:
-closed when `closed_on` is set, waitlisted while it has no `enrolled_on`, otherwise active.
+The columns are declared once, in tables.py; the annotations here only type them. A
+case's status is derived, never stored, so it cannot disagree with its dates: closed
+when `closed_on` is set, waitlisted while it has no `enrolled_on`, otherwise active.
 """
 
 from datetime import date
 
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    case,
-)
+from sqlalchemy import case
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-# Named constraints, so that migrations can refer to them on every backend.
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from ipsung import tables
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = tables.metadata
 
 
 class Consultant(Base):
     """An IPS consultant (IPS-konsulent)."""
 
-    __tablename__ = "consultants"
-    __table_args__ = (CheckConstraint("max_caseload >= 0", name="max_caseload_not_negative"),)
+    __table__ = tables.consultants
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    max_caseload: Mapped[int] = mapped_column(Integer, default=17)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    id: Mapped[int]
+    name: Mapped[str]
+    max_caseload: Mapped[int]
+    active: Mapped[bool]
 
     cases: Mapped[list["Participant"]] = relationship(back_populates="consultant")
 
@@ -59,36 +34,31 @@ class Consultant(Base):
 class Participant(Base):
     """A young person's case, from referral to closing. PARTICIPANT in the CLI is its id."""
 
-    __tablename__ = "participants"
-    __table_args__ = (
-        CheckConstraint("substance IN ('A', 'B', 'C', 'D', 'E')", name="substance_level"),
-        CheckConstraint("track IN ('ips', 'ips-like')", name="track"),
-        Index(None, "consultant_id"),
-    )
+    __table__ = tables.participants
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str | None] = mapped_column(String(200))
+    id: Mapped[int]
+    name: Mapped[str | None]
     # Ten digits, no dash. Nullable: demo cases and anonymised cases have none.
-    cpr: Mapped[str | None] = mapped_column(String(10), unique=True)
-    birth_date: Mapped[date] = mapped_column(Date)
-    referral_date: Mapped[date] = mapped_column(Date)
-    referred_by: Mapped[str] = mapped_column(String(40))
-    consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
-    enrolled_on: Mapped[date | None] = mapped_column(Date)
-    closed_on: Mapped[date | None] = mapped_column(Date)
-    close_reason: Mapped[str | None] = mapped_column(String(40))
-    goal: Mapped[str | None] = mapped_column(Text)
-    pathway: Mapped[str | None] = mapped_column(String(40))
-    track: Mapped[str] = mapped_column(String(10))
+    cpr: Mapped[str | None]
+    birth_date: Mapped[date]
+    referral_date: Mapped[date]
+    referred_by: Mapped[str]
+    consultant_id: Mapped[int | None]
+    enrolled_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+    close_reason: Mapped[str | None]
+    goal: Mapped[str | None]
+    pathway: Mapped[str | None]
+    track: Mapped[str]
     # Screening inputs, kept so that the decision can be read again later.
-    diagnoses: Mapped[str] = mapped_column(String(200), default="")  # "F90.0,F84"
-    under_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
-    mistrivsel: Mapped[str] = mapped_column(String(200), default="")  # "anxiety,absence"
-    substance: Mapped[str] = mapped_column(String(1))
-    motivated: Mapped[bool] = mapped_column(Boolean)
-    normal_cognition: Mapped[bool] = mapped_column(Boolean)
-    eligible: Mapped[bool] = mapped_column(Boolean)
-    override_reason: Mapped[str | None] = mapped_column(Text)
+    diagnoses: Mapped[str]  # "F90.0,F84"
+    under_assessment: Mapped[bool]
+    mistrivsel: Mapped[str]  # "anxiety,absence"
+    substance: Mapped[str]
+    motivated: Mapped[bool]
+    normal_cognition: Mapped[bool]
+    eligible: Mapped[bool]
+    override_reason: Mapped[str | None]
 
     consultant: Mapped[Consultant | None] = relationship(back_populates="cases")
     contacts: Mapped[list["Contact"]] = relationship(
@@ -134,25 +104,17 @@ class Contact(Base):
     """A contact logged by a consultant. An employer contact may have no participant
     (job development with a local company)."""
 
-    __tablename__ = "contacts"
-    __table_args__ = (
-        CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
-        Index(None, "participant_id", "date"),
-        Index(None, "consultant_id", "date"),
-        # The due list, capacity and outcomes ask per kind ("last youth contact", "first
-        # employer contact"): this index answers them without reading other kinds' rows.
-        Index(None, "kind", "participant_id", "date"),
-    )
+    __table__ = tables.contacts
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
-    consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
-    date: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(20))
-    channel: Mapped[str] = mapped_column(String(20), default="in-person")
-    minutes: Mapped[int | None] = mapped_column(Integer)
-    employer: Mapped[str | None] = mapped_column(String(200))
-    note: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[int]
+    participant_id: Mapped[int | None]
+    consultant_id: Mapped[int | None]
+    date: Mapped[date]
+    kind: Mapped[str]
+    channel: Mapped[str]
+    minutes: Mapped[int | None]
+    employer: Mapped[str | None]
+    note: Mapped[str | None]
 
     participant: Mapped[Participant | None] = relationship(back_populates="contacts")
 
@@ -160,22 +122,16 @@ class Contact(Base):
 class Placement(Base):
     """A job, internship or education the young person started."""
 
-    __tablename__ = "placements"
-    __table_args__ = (
-        CheckConstraint('"end" IS NULL OR "end" >= start', name="end_not_before_start"),
-        CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
-        Index(None, "participant_id"),
-        Index(None, "start"),  # the due list's follow-up: placements started in the last days
-    )
+    __table__ = tables.placements
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
-    kind: Mapped[str] = mapped_column(String(20))
-    start: Mapped[date] = mapped_column(Date)
-    end: Mapped[date | None] = mapped_column(Date)
-    hours: Mapped[float | None] = mapped_column(Float)
-    employer: Mapped[str | None] = mapped_column(String(200))
-    end_reason: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[int]
+    participant_id: Mapped[int]
+    kind: Mapped[str]
+    start: Mapped[date]
+    end: Mapped[date | None]
+    hours: Mapped[float | None]
+    employer: Mapped[str | None]
+    end_reason: Mapped[str | None]
 
     participant: Mapped[Participant] = relationship(back_populates="placements")
 
@@ -183,16 +139,12 @@ class Placement(Base):
 class AftercarePeriod(Base):
     """A period of aftercare (efterværn) after the young person started a job or education."""
 
-    __tablename__ = "aftercare_periods"
-    __table_args__ = (
-        CheckConstraint('"end" IS NULL OR "end" >= start', name="end_not_before_start"),
-        Index(None, "participant_id"),
-    )
+    __table__ = tables.aftercare_periods
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
-    start: Mapped[date] = mapped_column(Date)
-    end: Mapped[date | None] = mapped_column(Date)
+    id: Mapped[int]
+    participant_id: Mapped[int]
+    start: Mapped[date]
+    end: Mapped[date | None]
 
     participant: Mapped[Participant] = relationship(back_populates="aftercare")
 
@@ -201,20 +153,14 @@ class ProgressRating(Base):
     """The young person's own rating on Ungegarantien's three dimensions: Udsyn (outlook),
     Indsigt (insight) and Kompetencer (skills), each 1-5."""
 
-    __tablename__ = "progress_ratings"
-    __table_args__ = (
-        CheckConstraint("outlook BETWEEN 1 AND 5", name="outlook_1_to_5"),
-        CheckConstraint("insight BETWEEN 1 AND 5", name="insight_1_to_5"),
-        CheckConstraint("skills BETWEEN 1 AND 5", name="skills_1_to_5"),
-        Index(None, "participant_id", "date"),  # "the last rating" without reading rows
-    )
+    __table__ = tables.progress_ratings
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
-    date: Mapped[date] = mapped_column(Date)
-    outlook: Mapped[int] = mapped_column(Integer)
-    insight: Mapped[int] = mapped_column(Integer)
-    skills: Mapped[int] = mapped_column(Integer)
+    id: Mapped[int]
+    participant_id: Mapped[int]
+    date: Mapped[date]
+    outlook: Mapped[int]
+    insight: Mapped[int]
+    skills: Mapped[int]
 
     participant: Mapped[Participant] = relationship(back_populates="progress")
 
@@ -223,23 +169,12 @@ class AuditEntry(Base):
     """One row of the append-only audit log. Names cases by id only: no name, CPR number
     or note is ever copied here, so anonymising a case leaves nothing behind."""
 
-    __tablename__ = "audit_log"
-    __table_args__ = (Index(None, "participant_id"),)
+    __table__ = tables.audit_log
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[str] = mapped_column(String(32))  # UTC, ISO 8601
-    os_user: Mapped[str] = mapped_column(String(100))
-    command: Mapped[str] = mapped_column(String(40))
+    id: Mapped[int]
+    at: Mapped[str]  # UTC, ISO 8601
+    os_user: Mapped[str]
+    command: Mapped[str]
     # No foreign key: the log outlives an erased case.
-    participant_id: Mapped[int | None] = mapped_column(Integer)
-    change: Mapped[str] = mapped_column(Text, default="")
-
-
-# The tables themselves, for the reports that read plain rows with Core (workload.py,
-# outcomes.py): they need no mapped objects, and Core statements spare a command the
-# ORM's mapper set-up, statement compilation and row loading.
-consultants = Consultant.__table__
-contacts = Contact.__table__
-participants = Participant.__table__
-placements = Placement.__table__
-progress_ratings = ProgressRating.__table__
+    participant_id: Mapped[int | None]
+    change: Mapped[str]

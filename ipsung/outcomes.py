@@ -7,15 +7,15 @@ stay quick on a national-scale database; `measures.py` turns the facts into figu
 from datetime import date
 
 from sqlalchemy import and_, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from ipsung import measures, rules
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
-from ipsung.models import consultants, contacts, participants, placements
-from ipsung.models import progress_ratings as ratings
+from ipsung.tables import consultants, contacts, participants, placements
+from ipsung.tables import progress_ratings as ratings
 from ipsung.weeks import contact_week, kind_in
 
 GROUPINGS = ("consultant", "referred-by")
@@ -42,7 +42,7 @@ def _rating_id(*order) -> ColumnElement[int]:
     )
 
 
-def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measures.CaseOutcome]:
+def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measures.CaseOutcome]:
     """The cohort's cases with their first employer contact, their contact weeks and their
     first and latest ratings.
 
@@ -102,7 +102,6 @@ def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measure
         .outerjoin(latest, latest.c.id == _rating_id(*(c.desc() for c in in_order)))
         .where(cohort)
     )
-    # Core rows (connection, not session): plain values, without the ORM's per-row work.
     return [
         measures.CaseOutcome(
             pid,
@@ -134,13 +133,13 @@ def _cohort(session: Session, cohort, today: date, placed: dict) -> list[measure
             l1,
             l2,
             l3,
-        ) in session.connection().execute(query).all()
+        ) in conn.execute(query).all()
     ]
 
 
-def _placements(session: Session, cohort) -> dict[int, list[measures.Placed]]:
+def _placements(conn: Connection, cohort) -> dict[int, list[measures.Placed]]:
     """The cohort's placements started on or after enrolment, by case."""
-    rows = session.connection().execute(
+    rows = conn.execute(
         select(placements.c.participant_id, placements.c.kind, placements.c.start, placements.c.end)
         .join(participants, placements.c.participant_id == participants.c.id)
         .where(cohort, placements.c.start >= participants.c.enrolled_on)
@@ -152,14 +151,14 @@ def _placements(session: Session, cohort) -> dict[int, list[measures.Placed]]:
 
 
 def gather(
-    session: Session, from_: date | None, to: date | None, today: date
+    conn: Connection, from_: date | None, to: date | None, today: date
 ) -> list[measures.CaseOutcome]:
     cohort = _in_cohort(from_, to)
-    return _cohort(session, cohort, today, _placements(session, cohort))
+    return _cohort(conn, cohort, today, _placements(conn, cohort))
 
 
 def outcomes(
-    session: Session,
+    conn: Connection,
     today: date,
     from_: date | None = None,
     to: date | None = None,
@@ -172,7 +171,7 @@ def outcomes(
     if by is not None:
         by = rules.parse_choice(by, GROUPINGS, "--by")
     with no_cycle_collection():
-        return summarise(gather(session, from_, to, today), today, from_, to, by, quarterly)
+        return summarise(gather(conn, from_, to, today), today, from_, to, by, quarterly)
 
 
 def summarise(

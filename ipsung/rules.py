@@ -87,6 +87,12 @@ def not_in_future(day: date, today: date, option: str = "date") -> date:
     return day
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of one name, in any case (Æ, Ø and Å too)."""
+    # In Python, not SQL: SQLite's lower() leaves Æ, Ø and Å as they are.
+    return a.casefold() == b.casefold()
+
+
 def format_date(day: date | None) -> str:
     """Danish display form, dd-mm-yyyy."""
     # Not strftime: several times slower, and the due list formats thousands of dates.

@@ -10,31 +10,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ipsung import audit, rules
+from ipsung import audit, rules, workload
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotEligible, NotFound
 from ipsung.i18n import _
-from ipsung.models import Consultant, Contact, Participant, participants
+from ipsung.models import Consultant, Contact, Participant
+from ipsung.rules import same_name
+from ipsung.tables import open_on
 
 if TYPE_CHECKING:  # pydantic is slow to import; only intake needs it, and passes it in
     from ipsung.schemas import IntakeData
 
 # --- consultants -----------------------------------------------------------------------
-
-
-def open_on(day: date):
-    """SQL condition: the case is open on `day` (enrolled, and not closed by then).
-
-    Over the table's columns, so Core queries (workload.py, outcomes.py) can use it
-    without the ORM; ORM queries take it just as well."""
-    p = participants.c
-    return and_(
-        p.enrolled_on.is_not(None),
-        p.enrolled_on <= day,
-        or_(p.closed_on.is_(None), p.closed_on > day),
-    )
 
 
 def open_cases_by_consultant(session: Session, day: date) -> dict[int, int]:
@@ -46,20 +35,8 @@ def open_cases_by_consultant(session: Session, day: date) -> dict[int, int]:
     return dict(rows.all())
 
 
-def same_name(a: str, b: str) -> bool:
-    # In Python, not SQL: SQLite's lower() leaves Æ, Ø and Å as they are.
-    return a.casefold() == b.casefold()
-
-
 def find_consultant(session: Session, name: str) -> Consultant:
-    wanted = " ".join(name.split())
-    everyone = session.scalars(select(Consultant).order_by(Consultant.name)).all()
-    consultant = next((c for c in everyone if same_name(c.name, wanted)), None)
-    if consultant is None:
-        known = [c.name for c in everyone]
-        hint = _("known: {names}").format(names=", ".join(known)) if known else _("none added yet")
-        raise NotFound(_("consultant '{name}' not found ({hint})").format(name=wanted, hint=hint))
-    return consultant
+    return session.get(Consultant, workload.consultant_id_by_name(session.connection(), name))
 
 
 def _check_max(max_caseload: int, option: str = "--max-caseload") -> int:

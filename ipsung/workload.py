@@ -7,27 +7,34 @@ each served by an index on (participant_id, date); the reasons themselves are pu
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.engine import Connection
 
-from ipsung import rules, service
+from ipsung import rules
+from ipsung.errors import NotFound
 from ipsung.gcpause import no_cycle_collection
-from ipsung.models import consultants, contacts, participants, placements
-from ipsung.models import progress_ratings as ratings
+from ipsung.i18n import _
+from ipsung.tables import consultants, contacts, open_on, participants, placements, waitlisted_on
+from ipsung.tables import progress_ratings as ratings
 
 
-def waitlisted_on(on: date):
-    """SQL condition: referred by `on`, not yet enrolled then, and not closed."""
-    p = participants.c
-    return and_(
-        p.referral_date <= on,
-        or_(p.enrolled_on.is_(None), p.enrolled_on > on),
-        or_(p.closed_on.is_(None), p.closed_on > on),
-    )
+def consultant_id_by_name(conn: Connection, name: str) -> int:
+    """The id of the consultant of this name (spaces tidied, any case); not found names
+    everyone who is known."""
+    wanted = " ".join(name.split())
+    everyone = conn.execute(
+        select(consultants.c.id, consultants.c.name).order_by(consultants.c.name)
+    ).all()
+    found = next((cid for cid, known in everyone if rules.same_name(known, wanted)), None)
+    if found is None:
+        known = [known for _cid, known in everyone]
+        hint = _("known: {names}").format(names=", ".join(known)) if known else _("none added yet")
+        raise NotFound(_("consultant '{name}' not found ({hint})").format(name=wanted, hint=hint))
+    return found
 
 
 def _open_case_facts(
-    session: Session, on: date, consultant_id: int | None
+    conn: Connection, on: date, consultant_id: int | None
 ) -> list[rules.CaseFacts]:
     p, c = participants.c, contacts.c
 
@@ -60,29 +67,27 @@ def _open_case_facts(
             last_rating,
         )
         .outerjoin(consultants, p.consultant_id == consultants.c.id)
-        .where(service.open_on(on))
+        .where(open_on(on))
         .order_by(p.id)
     )
     if consultant_id is not None:
         query = query.where(p.consultant_id == consultant_id)
-    recent = _recent_placements(session, on)
+    recent = _recent_placements(conn, on)
     return [
         rules.CaseFacts(
             pid, name, enrolled, youth, bool(three), bool(employer), rating, recent.get(pid, ())
         )
-        for pid, name, enrolled, youth, three, employer, rating in session.connection()
-        .execute(query)
-        .all()
+        for pid, name, enrolled, youth, three, employer, rating in conn.execute(query).all()
     ]
 
 
-def _recent_placements(session: Session, on: date) -> dict[int, tuple[rules.RecentPlacement, ...]]:
+def _recent_placements(conn: Connection, on: date) -> dict[int, tuple[rules.RecentPlacement, ...]]:
     """Placements started in the last few days, and whether anyone has been in contact since."""
     pl, c = placements.c, contacts.c
     contact_since = exists().where(
         c.participant_id == pl.participant_id, c.date >= pl.start, c.date <= on
     )
-    rows = session.connection().execute(
+    rows = conn.execute(
         select(pl.participant_id, pl.start, pl.kind, contact_since).where(
             pl.start.between(on - timedelta(days=rules.FOLLOW_UP_DAYS), on)
         )
@@ -105,17 +110,17 @@ class TeamMember(NamedTuple):
         return rules.free_places(self.open_cases, self.max_caseload)
 
 
-def _team(session: Session, on: date) -> list[TeamMember]:
+def _team(conn: Connection, on: date) -> list[TeamMember]:
     """Every consultant with their open cases on `on`, by name (service.consultant_loads
     as plain rows: these reports need no Consultant objects)."""
     cs, p = consultants.c, participants.c
     open_cases = (
         select(p.consultant_id, func.count().label("n"))
-        .where(service.open_on(on), p.consultant_id.is_not(None))
+        .where(open_on(on), p.consultant_id.is_not(None))
         .group_by(p.consultant_id)
         .subquery()
     )
-    rows = session.connection().execute(
+    rows = conn.execute(
         select(cs.id, cs.name, cs.max_caseload, cs.active, func.coalesce(open_cases.c.n, 0))
         .outerjoin(open_cases, open_cases.c.consultant_id == cs.id)
         .order_by(cs.name)
@@ -123,27 +128,27 @@ def _team(session: Session, on: date) -> list[TeamMember]:
     return [TeamMember(*row) for row in rows.all()]
 
 
-def due_list(session: Session, on: date, consultant: str | None = None) -> list[rules.DueItem]:
+def due_list(conn: Connection, on: date, consultant: str | None = None) -> list[rules.DueItem]:
     """Everything that needs doing on `on`, most overdue first. With a consultant, their own
     cases only (the waitlist is the team leader's)."""
-    consultant_id = service.find_consultant(session, consultant).id if consultant else None
+    consultant_id = consultant_id_by_name(conn, consultant) if consultant else None
     with no_cycle_collection():
         items = [
             item
-            for facts in _open_case_facts(session, on, consultant_id)
+            for facts in _open_case_facts(conn, on, consultant_id)
             for item in rules.due_for_case(facts, on)
         ]
     if consultant_id is None:
-        free = sum(x.free for x in _team(session, on) if x.active)
+        free = sum(x.free for x in _team(conn, on) if x.active)
         if free > 0:
-            waiting = session.connection().execute(
+            waiting = conn.execute(
                 select(participants.c.id, participants.c.referral_date).where(waitlisted_on(on))
             )
             items += [rules.waitlist_item(pid, referred, free) for pid, referred in waiting.all()]
     return rules.sort_due(items)
 
 
-def _weekly_contacts_due(session: Session, on: date) -> dict[int, int]:
+def _weekly_contacts_due(conn: Connection, on: date) -> dict[int, int]:
     """Per consultant, the open cases whose weekly contact is due, counted in SQL.
 
     The same rule as `rules.due_for_case` ("weekly-contact"): the last youth or
@@ -163,17 +168,17 @@ def _weekly_contacts_due(session: Session, on: date) -> dict[int, int]:
         .scalar_subquery()
     )
     cutoff = on - timedelta(days=rules.WEEKLY_CONTACT_DAYS)
-    rows = session.connection().execute(
+    rows = conn.execute(
         select(p.consultant_id, func.count())
-        .where(service.open_on(on), func.coalesce(last_contact, p.enrolled_on) < cutoff)
+        .where(open_on(on), func.coalesce(last_contact, p.enrolled_on) < cutoff)
         .group_by(p.consultant_id)
     )
     return dict(rows.all())
 
 
-def capacity(session: Session, on: date) -> dict:
+def capacity(conn: Connection, on: date) -> dict:
     """The capacity document of SPEC §7."""
-    overdue = _weekly_contacts_due(session, on)
+    overdue = _weekly_contacts_due(conn, on)
     consultants = [
         {
             "name": x.name,
@@ -183,12 +188,10 @@ def capacity(session: Session, on: date) -> dict:
             "state": rules.capacity_state(x.open_cases, x.max_caseload),
             "overdue_contacts": overdue.get(x.id, 0),
         }
-        for x in _team(session, on)
+        for x in _team(conn, on)
         if x.active or x.open_cases
     ]
-    waitlist = session.connection().scalar(
-        select(func.count()).select_from(participants).where(waitlisted_on(on))
-    )
+    waitlist = conn.scalar(select(func.count()).select_from(participants).where(waitlisted_on(on)))
     return {
         "consultants": consultants,
         "team": {

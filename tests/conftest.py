@@ -23,7 +23,7 @@ TODAY_ISO = TODAY.isoformat()
 
 
 def _not_the_week_index(obj, name, type_, reflected, compare_to):
-    return name != WEEK_INDEX  # made by migration 0003 alone (see models.py)
+    return name != WEEK_INDEX  # made by migration 0003 alone (see tables.py)
 
 
 # Alembic's autogenerate compares models with a migrated database with these options.
