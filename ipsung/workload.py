@@ -4,6 +4,7 @@ The facts behind each open case are gathered in one query with correlated subque
 each served by an index on (participant_id, date); the reasons themselves are pure rules.
 """
 
+import difflib
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -17,6 +18,8 @@ from ipsung.i18n import _
 from ipsung.tables import consultants, contacts, open_on, participants, placements, waitlisted_on
 from ipsung.tables import progress_ratings as ratings
 
+HINT_NAMES = 10  # names shown when a consultant is not found
+
 
 def consultant_id_by_name(conn: Connection, name: str) -> int:
     """The id of the consultant of this name (spaces tidied, any case); not found names
@@ -27,10 +30,29 @@ def consultant_id_by_name(conn: Connection, name: str) -> int:
     ).all()
     found = next((cid for cid, known in everyone if rules.same_name(known, wanted)), None)
     if found is None:
-        known = [known for _cid, known in everyone]
-        hint = _("known: {names}").format(names=", ".join(known)) if known else _("none added yet")
-        raise NotFound(_("consultant '{name}' not found ({hint})").format(name=wanted, hint=hint))
+        names = [known for _cid, known in everyone]
+        raise NotFound(
+            _("consultant '{name}' not found ({hint})").format(
+                name=wanted, hint=_known_hint(wanted, names)
+            )
+        )
     return found
+
+
+def _known_hint(wanted: str, names: list[str]) -> str:
+    """A team's few names in full; of a national register, the nearest spellings only,
+    so that the error stays one readable line."""
+    if not names:
+        return _("none added yet")
+    if len(names) <= HINT_NAMES:
+        return _("known: {names}").format(names=", ".join(names))
+    by_folded = {n.casefold(): n for n in names}
+    near = difflib.get_close_matches(wanted.casefold(), by_folded, n=5, cutoff=0.6)
+    if not near:
+        return _("{n} consultants known; see: ipsung consultant list").format(n=len(names))
+    return _("did you mean: {names}? {n} consultants known").format(
+        names=", ".join(by_folded[n] for n in near), n=len(names)
+    )
 
 
 def _open_case_facts(

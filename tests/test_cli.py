@@ -487,6 +487,32 @@ def test_unknown_consultant(team, args):
     assert rows(team) == before
 
 
+def test_unknown_consultant_hint_stays_one_short_line(run):
+    """A team's few names are listed in full; a national register's only by the nearest
+    spellings, so the error stays one readable line."""
+    few = ["Mette Holm", "Jonas Berg"]
+    for name in few:
+        assert run("consultant", "add", name).exit_code == 0
+    r = run("due", "--consultant", "Nobody")
+    assert r.exit_code == 2
+    assert "known: Jonas Berg, Mette Holm" in r.stderr
+    many = [
+        f"{first} {last}"
+        for first in ("Anne", "Lars", "Pia")
+        for last in ("Dahl", "Lund", "Toft", "Skov")
+    ]
+    for name in many:
+        assert run("consultant", "add", name).exit_code == 0
+    r = run("due", "--consultant", "mette holmm")
+    assert r.exit_code == 2
+    line = r.stderr.strip()
+    assert "did you mean: Mette Holm" in line and "14 consultants known" in line
+    assert "Pia Skov" not in line and "\n" not in line
+    r = run("consultant", "set-max", "Zyx", "3")
+    assert r.exit_code == 2
+    assert "14 consultants known; see: ipsung consultant list" in r.stderr
+
+
 def test_deactivate_refused_while_cases_are_open(team):
     """`deactivate` refuses (exit 1) while the consultant has open cases."""
     take_in(team, "--consultant", "Jonas Berg")
