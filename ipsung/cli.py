@@ -203,16 +203,21 @@ def location():
     return db.resolve(state.db)
 
 
-@contextmanager
-def session(write: bool) -> Iterator[Any]:
-    """One transaction on the database in use; a read of a missing file says so and
-    answers as for an empty caseload."""
-    from ipsung import db
-
-    loc = db.resolve(state.db)
+def _in_use(write: bool):
+    """The database in use; a read of a missing file says so, and answers as for an empty
+    caseload."""
+    loc = location()
     if not write and not loc.exists:
         typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
-    with db.session(loc, write=write) as s:
+    return loc
+
+
+@contextmanager
+def session(write: bool) -> Iterator[Any]:
+    """One transaction on the database in use."""
+    from ipsung import db
+
+    with db.session(_in_use(write), write=write) as s:
         yield s
 
 
@@ -222,10 +227,7 @@ def reading() -> Iterator[Any]:
     the ORM (it is slow to import); otherwise as session(write=False)."""
     from ipsung import db
 
-    loc = db.resolve(state.db)
-    if not loc.exists:
-        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
-    with db.reading(loc) as conn:
+    with db.reading(_in_use(write=False)) as conn:
         yield conn
 
 

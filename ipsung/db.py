@@ -404,25 +404,28 @@ def session(location: Location, *, write: bool) -> Iterator[Session]:
     """
     from sqlalchemy.orm import Session
 
-    engine = _open_server(location, write) if location.is_server else _open_file(location, write)
-    errors = _server_errors(location) if location.is_server else nullcontext()
-    try:
-        with errors, Session(engine, expire_on_commit=False) as s, s.begin():
+    with _opened(location, write) as engine, Session(engine, expire_on_commit=False) as s:
+        with s.begin():
             s.connection()  # BEGIN now: a writer holds the write lock before its first read
             yield s
-    finally:
-        engine.dispose()
 
 
 @contextmanager
 def reading(location: Location) -> Iterator[Connection]:
     """One read-only transaction on a plain Core connection: what `session` gives, for
     the reports (due, capacity, outcomes) that query the tables and need no ORM."""
-    engine = _open_server(location, False) if location.is_server else _open_file(location, False)
+    with _opened(location, write=False) as engine, engine.connect() as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def _opened(location: Location, write: bool) -> Iterator[Engine]:
+    """The database's engine, its schema current; a server's errors said in one line."""
+    engine = _open_server(location, write) if location.is_server else _open_file(location, write)
     errors = _server_errors(location) if location.is_server else nullcontext()
     try:
-        with errors, engine.connect() as conn, conn.begin():
-            yield conn
+        with errors:
+            yield engine
     finally:
         engine.dispose()
 

@@ -38,12 +38,18 @@ def db_path(tmp_path):
 @pytest.fixture
 def env(db_path, monkeypatch):
     """Environment for every command: the test database, a fixed today, no colour, no prompts."""
+    return command_env(monkeypatch, str(db_path))
+
+
+def command_env(monkeypatch, target: str, **extra: str) -> dict:
+    """Set (and return) the commands' environment for the database `target`; None unsets."""
     values = {
-        "IPSUNG_DB": str(db_path),
+        "IPSUNG_DB": target,
         "IPSUNG_TODAY": TODAY_ISO,
         "NO_COLOR": "1",
         "COLUMNS": "120",
         "IPSUNG_NO_INPUT": None,
+        **extra,
     }
     for key, value in values.items():
         if value is None:
@@ -270,20 +276,7 @@ BACKENDS = ["sqlite", "postgresql"]
 def point_at(monkeypatch, target: str, home: Path) -> dict:
     """The environment of `env`, for a database given as a file path or a server URL.
     The user's data folder (where a server's pseudonym key lives) moves to `home`."""
-    values = {
-        "IPSUNG_DB": target,
-        "IPSUNG_TODAY": TODAY_ISO,
-        "NO_COLOR": "1",
-        "COLUMNS": "120",
-        "IPSUNG_NO_INPUT": None,
-        "XDG_DATA_HOME": str(home / "xdg"),
-    }
-    for key, value in values.items():
-        if value is None:
-            monkeypatch.delenv(key, raising=False)
-        else:
-            monkeypatch.setenv(key, value)
-    return values
+    return command_env(monkeypatch, target, XDG_DATA_HOME=str(home / "xdg"))
 
 
 @pytest.fixture(params=BACKENDS)

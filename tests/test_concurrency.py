@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ELIGIBLE, TODAY_ISO
 from typer.testing import CliRunner
+from workers import codes_of, process_env, run_workers
 
 from ipsung.cli import app
 
@@ -27,35 +28,6 @@ ENV = {
     "IPSUNG_NO_INPUT": None,
     "IPSUNG_DB": None,
 }
-
-# A worker process: loads ipsung, says "ready", waits for a line on stdin, then runs its
-# commands in-process through the real CLI and reports every exit code.
-WORKER = r"""
-import json, sys
-from typer.testing import CliRunner
-from ipsung.cli import app
-import ipsung.casework, ipsung.db, ipsung.models, ipsung.service  # load before the start
-
-db, commands = sys.argv[1], json.loads(sys.argv[2])
-runner = CliRunner()
-print("ready", flush=True)
-sys.stdin.readline()
-codes = []
-for args in commands:
-    r = runner.invoke(app, ["--db", db, *args], input="")
-    codes.append(r.exit_code)
-    if r.exit_code != 0:
-        print("failed", r.exit_code, json.dumps(args), r.stderr.strip()[-300:], flush=True)
-    elif "--json" in args:
-        print("result", r.stdout.replace("\n", " "), flush=True)
-print("codes", json.dumps(codes), flush=True)
-"""
-
-
-def process_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
-    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
-    return env
 
 
 def cli(db: Path, *args: str):
@@ -83,43 +55,6 @@ def intake(db: Path, name: str, *extra: str) -> dict:
     return json.loads(ok(cli(db, *args)).stdout)
 
 
-def run_workers(db: Path, command_lists: list[list[list[str]]], timeout: float = 180) -> list[str]:
-    """Start one worker per command list, release them together, return their outputs."""
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(db), json.dumps(commands)],
-            env=process_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for commands in command_lists
-    ]
-    try:
-        for w in workers:
-            line = w.stdout.readline()
-            assert line.strip() == "ready", (line, w.stderr.read() if w.poll() is not None else "")
-        for w in workers:  # all at once
-            w.stdin.write("go\n")
-            w.stdin.flush()
-        outputs = [w.communicate(timeout=timeout) for w in workers]
-    finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait()
-    for w, (out, err) in zip(workers, outputs, strict=True):
-        assert w.returncode == 0, err
-        assert "Traceback" not in out + err, out + err
-    return [out for out, _err in outputs]
-
-
-def codes_of(output: str) -> list[int]:
-    line = next(line for line in output.splitlines() if line.startswith("codes "))
-    return json.loads(line.removeprefix("codes "))
-
-
 @pytest.fixture
 def team_db(tmp_path) -> Path:
     db = tmp_path / "data" / "ipsung.db"
@@ -135,7 +70,7 @@ def test_four_processes_log_200_contacts_at_once(team_db):
     cases = [intake(team_db, f"Ung {i}")["id"] for i in range(4)]
     before = query(team_db, "SELECT count(*) FROM audit_log")[0][0]
     outputs = run_workers(
-        team_db,
+        str(team_db),
         [
             [
                 ["log-contact", str(case), "--kind", "youth", "--minutes", str(n + 1)]
@@ -184,7 +119,7 @@ def test_intakes_racing_for_the_last_places_never_overfill(tmp_path):
         ]
         for w in range(4)
     ]
-    outputs = run_workers(db, command_lists)
+    outputs = run_workers(str(db), command_lists)
     for out in outputs:
         assert codes_of(out) == [0, 0, 0], out
     statuses = [

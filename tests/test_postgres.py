@@ -35,6 +35,7 @@ from conftest import (
     point_at,
 )
 from typer.testing import CliRunner
+from workers import codes_of, run_workers
 
 from ipsung.cli import app
 from ipsung.migrations import HEAD_REVISION
@@ -747,65 +748,6 @@ def test_write_transactions_hold_the_write_lock(pg_url):
 
 
 # --- 3c. races, decided by the database -------------------------------------------------------
-
-# A worker process: loads ipsung, says "ready", waits for a line on stdin, then runs its
-# commands in-process through the real CLI and reports every exit code.
-WORKER = r"""
-import json, sys
-from typer.testing import CliRunner
-from ipsung.cli import app
-import ipsung.casework, ipsung.db, ipsung.models, ipsung.service  # load before the start
-
-target, commands = sys.argv[1], json.loads(sys.argv[2])
-runner = CliRunner()
-print("ready", flush=True)
-sys.stdin.readline()
-codes = []
-for args in commands:
-    r = runner.invoke(app, ["--db", target, *args], input="")
-    codes.append(r.exit_code)
-    if r.exit_code not in (0, 1):
-        print("failed", r.exit_code, json.dumps(args), r.stderr.strip()[-300:], flush=True)
-print("codes", json.dumps(codes), flush=True)
-"""
-
-
-def run_workers(target: str, command_lists: list, tmp_path: Path) -> list[str]:
-    """One process per command list, released together; their outputs."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
-    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1", XDG_DATA_HOME=str(tmp_path / "xdg"))
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, target, json.dumps(commands)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for commands in command_lists
-    ]
-    try:
-        for w in workers:
-            assert w.stdout.readline().strip() == "ready", w.stderr.read()
-        for w in workers:
-            w.stdin.write("go\n")
-            w.stdin.flush()
-        outputs = [w.communicate(timeout=180) for w in workers]
-    finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait()
-    for w, (out, err) in zip(workers, outputs, strict=True):
-        assert w.returncode == 0, err
-        assert "Traceback" not in out + err and "failed" not in out, out + err
-    return [out for out, _err in outputs]
-
-
-def codes_of(output: str) -> list[int]:
-    line = next(line for line in output.splitlines() if line.startswith("codes "))
-    return json.loads(line.removeprefix("codes "))
 
 
 def test_intakes_racing_for_the_last_place(brun, db_target, tmp_path):
