@@ -1,20 +1,17 @@
-"""The `ipsung` command line: options, prompts, rendering and exit codes.
+"""The `ipsung` command line: the app, its global options, the one error boundary, `main`.
 
-Only typer and the standard library are imported at the top: `--help` and `screen` must
-start fast, so each command imports the database and the models inside itself.
+The commands live in `ipsung.commands`, one module per screen; this module imports them
+and registers them, and nothing imports this module back. Only typer and the standard
+library are loaded here: `--help` and `screen` must start fast, so each command imports
+the database, the models and pydantic inside itself.
 Errors are turned into exit codes once, in IpsungGroup.main: 0 success, 1 a negative
 answer (not eligible, full, a check that found problems), 2 bad input or usage.
 """
 
 import gc
-import json
 import os
-import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -25,35 +22,23 @@ except ImportError:  # pragma: no cover - older typer with click installed besid
     from click import exceptions as click_exceptions
 
 from ipsung import __version__
-from ipsung.errors import BadInput, IpsungError
+from ipsung.commands import cases, daily, moving, reports, safety
+from ipsung.commands.options import error_line, state
+from ipsung.errors import IpsungError
 from ipsung.i18n import _
 
-T = TypeVar("T")
 INTERNAL_ERROR_EXIT = 70  # a bug (EX_SOFTWARE); never the answer to any input
-
-
-def today() -> date:
-    """The one source of today's date. IPSUNG_TODAY (ISO) fixes it for tests and demos."""
-    fixed = os.environ.get("IPSUNG_TODAY")
-    return date.fromisoformat(fixed) if fixed else date.today()
-
-
-# A CPR number identifies a person: whatever path an error took, it is not repeated.
-_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
-
-
-def error_line(message: str) -> None:
-    message = _CPR_LIKE.sub(_("(a CPR-like number)"), message)
-    typer.echo(_("Error: {message}").format(message=message), err=True)
-
-
-def warn(message: str) -> None:
-    typer.echo(_("Warning: {message}").format(message=message), err=True)
 
 
 class IpsungGroup(TyperGroup):
     """Turns every failure into one line on stderr and an exit code; never a traceback
     (tracebacks would show local variables, which hold personal data)."""
+
+    def list_commands(self, ctx) -> list[str]:
+        """--help lists the commands first, then the groups of commands (consultant, ...)."""
+        names = list(self.commands)
+        groups = [n for n in names if isinstance(self.commands[n], TyperGroup)]
+        return [n for n in names if n not in groups] + groups
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         os.umask(0o077)  # everything we create (database, exports, backups) is owner-only
@@ -146,19 +131,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-consultant_app = typer.Typer(
-    help=_("Add and manage IPS consultants. Example: ipsung consultant add 'Mette Holm'"),
-    no_args_is_help=True,
-)
-app.add_typer(consultant_app, name="consultant")
-
-
-class State:
-    db: str | None = None
-    no_input: bool = False
-
-
-state = State()
 
 
 def _version(value: bool) -> None:
@@ -190,326 +162,9 @@ def main_options(
     state.no_input = no_input or os.environ.get("IPSUNG_NO_INPUT", "") not in ("", "0")
 
 
-# --- shared helpers -------------------------------------------------------------------------
-
-
-def interactive() -> bool:
-    return sys.stdin.isatty() and not state.no_input
-
-
-def location():
-    from ipsung import db
-
-    return db.resolve(state.db)
-
-
-def _in_use(write: bool):
-    """The database in use; a read of a missing file says so, and answers as for an empty
-    caseload."""
-    loc = location()
-    if not write and not loc.exists:
-        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
-    return loc
-
-
-@contextmanager
-def session(write: bool) -> Iterator[Any]:
-    """One transaction on the database in use."""
-    from ipsung import db
-
-    with db.session(_in_use(write), write=write) as s:
-        yield s
-
-
-@contextmanager
-def reading() -> Iterator[Any]:
-    """A read-only transaction as a plain Core connection, for the reports that never need
-    the ORM (it is slow to import); otherwise as session(write=False)."""
-    from ipsung import db
-
-    with db.reading(_in_use(write=False)) as conn:
-        yield conn
-
-
-def print_json(document: Any) -> None:
-    typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
-def parse_date(text: str, option: str) -> date:
-    from ipsung import rules
-
-    return rules.parse_date(text, today(), option)
-
-
-YES = {"y", "yes", "j", "ja"}
-NO = {"n", "no", "nej"}
-
-
-def parse_yes_no(text: str) -> bool:
-    value = text.strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise BadInput(_("answer y/yes/j/ja or n/no/nej"))
-
-
-def ask(label: str, parse: Callable[[str], T], default: str | None = None) -> T:
-    """Prompt until the answer parses; the error is shown and the question asked again."""
-    while True:
-        answer = typer.prompt(label, default=default, show_default=bool(default))
-        try:
-            return parse(answer)
-        except BadInput as exc:
-            error_line(str(exc))
-
-
-def require(
-    value: T | None, option: str, label: str, parse: Callable[[str], T], default: str | None = None
-) -> T:
-    """A required value: given, asked for at a terminal, or a usage error naming the option."""
-    if value is not None:
-        return value
-    if interactive():
-        return ask(label, parse, default)
-    raise BadInput(_("missing {option}").format(option=option))
-
-
-def build(model: Callable[..., T], **fields: Any) -> T:
-    """A pydantic model from parsed values; validation errors become `field: message` lines."""
-    from pydantic import ValidationError
-
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            field = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "input"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{field}: {message}")
-        raise BadInput("; ".join(lines)) from None
-
-
-def console():
-    from ipsung.textout import Out
-
-    return Out()
-
-
-def table(*headers: str):
-    """An aligned table for people; plain text when piped or with NO_COLOR."""
-    from ipsung.textout import Table
-
-    return Table(*headers)
-
-
-# --- info -------------------------------------------------------------------------------------
-
-
-@app.command()
-def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Show the database in use (a file, or a team database on PostgreSQL with its password
-    masked), where that choice came from, its schema version and row counts.
-    Example: ipsung --db ./team.db info"""
-    from ipsung import db
-
-    loc = db.resolve(state.db)
-    document = db.describe(loc)
-    if not loc.exists:
-        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
-    if json_out:
-        print_json(document)
-        return
-    typer.echo(_("Database: {path}").format(path=document["database"]))
-    typer.echo(_("Backend: {backend}").format(backend=document["backend"]))
-    typer.echo(_("Chosen by: {source}").format(source=document["source"]))
-    if not document["exists"]:
-        typer.echo(_("Not created yet: the first write creates it."))
-        return
-    if loc.is_server:
-        typer.echo(_("Database user: {user}").format(user=document["db_user"]))
-        typer.echo(_("Pseudonym key: {path}").format(path=document["key_file"]))
-    version = document["schema_version"] or _("none yet (the first command makes the tables)")
-    typer.echo(_("Schema version: {v}").format(v=version))
-    for name, count in document["rows"].items():
-        typer.echo(f"  {name:<18} {count}")
-
-
-# --- screen ---------------------------------------------------------------------------------
-
-
-def parse_person(birth_date: str | None, cpr: str | None) -> tuple[date, str | None]:
-    """Birth date from --birth-date or --cpr (they must agree when both are given)."""
-    from ipsung import rules
-
-    parsed_cpr = rules.parse_cpr(cpr) if cpr is not None else None
-    birth = parse_date(birth_date, "--birth-date") if birth_date is not None else None
-    if parsed_cpr and birth and parsed_cpr.birth_date != birth:
-        raise BadInput(_("--birth-date and --cpr give different birth dates"))
-    if parsed_cpr:
-        return parsed_cpr.birth_date, parsed_cpr.digits
-    if birth is None:
-        raise BadInput(_("missing --birth-date or --cpr"))
-    rules.not_in_future(birth, today(), "--birth-date")
-    return birth, None
-
-
-def parse_evidence(diagnosis: list[str] | None, mistrivsel: list[str] | None):
-    from ipsung import rules
-
-    diagnoses = tuple(dict.fromkeys(rules.parse_diagnosis(d) for d in _split(diagnosis)))
-    signs = tuple(dict.fromkeys(rules.parse_mistrivsel_sign(s) for s in _split(mistrivsel)))
-    return diagnoses, signs
-
-
-def _split(values: list[str] | None) -> list[str]:
-    """Repeated options, each of which may also hold a comma-separated list."""
-    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
-
-
-def render_screening(screening, on: date) -> None:
-    from ipsung import rules
-
-    verdict = _("Eligible") if screening.eligible else _("Not eligible")
-    typer.echo(
-        _("{verdict} for IPS Ung (age {age} on {on})").format(
-            verdict=verdict, age=screening.age, on=rules.format_date(on)
-        )
-    )
-    for c in screening.criteria:
-        mark = _("pass") if c.passed else _("FAIL")
-        typer.echo(f"  {mark:<4}  {c.name:<13} {c.reason}")
-    if screening.next_step:
-        typer.echo(_("Next step: {step}").format(step=screening.next_step))
-
-
-DiagnosisOpt = Annotated[
-    list[str] | None,
-    typer.Option("--diagnosis", help="ICD-10 F code, e.g. F90, F84.0, DF900 (repeatable)."),
-]
-MistrivselOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--mistrivsel",
-        help="Sign of mistrivsel: sadness, anxiety, isolation, absence, school-refusal "
-        "(or tristhed, angst, fravær, skolevægring; repeatable).",
-    ),
-]
-UnderAssessmentOpt = Annotated[
-    bool, typer.Option("--under-assessment", help="Under assessment for unclear symptoms.")
-]
-SubstanceOpt = Annotated[
-    str | None, typer.Option("--substance", help="Substance use level A-E (A none ... E complete).")
-]
-MotivatedOpt = Annotated[
-    bool | None,
-    typer.Option("--motivated/--not-motivated", help="Motivated for education or employment."),
-]
-CognitionOpt = Annotated[
-    bool | None,
-    typer.Option(
-        "--normal-cognition/--reduced-cognition",
-        help="Age-appropriate cognitive function (normaltbegavet).",
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-# The fields of a case, shared by intake and edit so that both say the same in --help.
-NameOpt = Annotated[str | None, typer.Option("--name", help="The young person's name.")]
-BirthDateOpt = Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")]
-CprOpt = Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")]
-ReferralDateOpt = Annotated[
-    str | None, typer.Option("--referral-date", help="Day-first date (default today).")
-]
-ReferredByOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--referred-by",
-        help="psychiatry, child-family, school, internship-coordinator, "
-        "education-guidance, youth-guide, employer, jobcenter, other.",
-    ),
-]
-MaybeUnderAssessmentOpt = Annotated[
-    bool | None,
-    typer.Option(
-        "--under-assessment/--not-under-assessment",
-        help="Under assessment for unclear symptoms.",
-    ),
-]
-GoalOpt = Annotated[
-    str | None, typer.Option("--goal", help="The young person's own dream or wish.")
-]
-PathwayOpt = Annotated[
-    str | None, typer.Option("--pathway", help="job-placement, job-development or education.")
-]
-
-
-@app.command()
-def screen(
-    birth_date: Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")] = None,
-    cpr: Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")] = None,
-    on: Annotated[
-        str, typer.Option("--on", help="Referral date the age is measured on.")
-    ] = "today",
-    diagnosis: DiagnosisOpt = None,
-    under_assessment: UnderAssessmentOpt = False,
-    mistrivsel: MistrivselOpt = None,
-    substance: SubstanceOpt = None,
-    motivated: MotivatedOpt = None,
-    normal_cognition: CognitionOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Check the five criteria of IPS Ung without storing anything. Exit 0 eligible,
-    1 not eligible.
-
-    Example: ipsung screen --birth-date 14-03-2010 --diagnosis F90.0 --substance A
-    --motivated --normal-cognition
-    """
-    from ipsung import rules
-
-    birth, _cpr = parse_person(birth_date, cpr)
-    on_date = parse_date(on, "--on")
-    diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
-    if substance is None:
-        raise BadInput(_("missing --substance (A, B, C, D or E)"))
-    if motivated is None:
-        raise BadInput(_("missing --motivated or --not-motivated"))
-    if normal_cognition is None:
-        raise BadInput(_("missing --normal-cognition or --reduced-cognition"))
-    screening = rules.screen(
-        rules.ScreeningInput(
-            birth_date=birth,
-            on=on_date,
-            substance=rules.parse_substance(substance),
-            motivated=motivated,
-            normal_cognition=normal_cognition,
-            diagnoses=diagnoses,
-            under_assessment=under_assessment,
-            mistrivsel=signs,
-        )
-    )
-    if json_out:
-        print_json(screening.as_dict())
-    else:
-        render_screening(screening, on_date)
-    raise typer.Exit(0 if screening.eligible else 1)
-
-
-# The commands of the other screens live in their own modules, registered on `app`.
-from ipsung import (  # noqa: E402, F401  (they register their commands)
-    cli_cases,
-    cli_daily,
-    cli_export,
-    cli_import,
-    cli_reports,
-    cli_safety,
-)
+# The screens, in the order --help lists them.
+for screen in (cases, daily, moving, reports, safety):
+    app.add_typer(screen.app)
 
 
 def main() -> None:

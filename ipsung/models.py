@@ -11,7 +11,7 @@ from sqlalchemy import case
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-from ipsung import tables
+from ipsung.store import tables
 
 
 class Base(DeclarativeBase):

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from ipsung import refdata
 from ipsung.errors import BadInput
 from ipsung.i18n import _
+from ipsung.store import refdata
 
 # --- echoing what was typed -------------------------------------------------------------
 

@@ -154,7 +154,8 @@ WRITES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--ipsung", default=shutil.which("ipsung") or "ipsung")
+    beside_python = str(Path(sys.executable).parent / "ipsung")
+    parser.add_argument("--ipsung", default=shutil.which("ipsung") or beside_python)
     args = parser.parse_args()
     if args.out.exists():
         shutil.rmtree(args.out)
@@ -183,7 +184,9 @@ class Snapshot:
 
     def ipsung_on(self, database: Path, *args: str) -> None:
         # Files a command writes go to a folder of the database's own: {tmp} in the args.
-        files = database.parent if database.parent != self.tmp else self.tmp / f"files-{database.stem}"
+        files = (
+            database.parent if database.parent != self.tmp else self.tmp / f"files-{database.stem}"
+        )
         files.mkdir(exist_ok=True)
         shown = list(args)
         args = [a.replace("{tmp}", str(files)) for a in args]

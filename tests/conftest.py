@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ipsung.cli import app
-from ipsung.weeks import WEEK_INDEX
+from ipsung.store.weeks import WEEK_INDEX
 
 TODAY = date(2026, 11, 23)  # a Monday
 TODAY_ISO = TODAY.isoformat()
@@ -245,7 +245,7 @@ def pg_server():
             f"CREATE DATABASE {PG_TEMPLATE} OWNER {PG_ROLE}",
         )
         # The template gets the schema through ipsung itself (Alembic, as on first open).
-        from ipsung import db
+        from ipsung.store import db
 
         with db.session(db.resolve(server.url(PG_TEMPLATE)), write=True):
             pass

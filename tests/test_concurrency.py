@@ -243,7 +243,7 @@ FORK_SERVER = r"""
 import json, os, sys
 from typer.testing import CliRunner
 from ipsung.cli import app
-import ipsung.casework, ipsung.db, ipsung.models, ipsung.service
+import ipsung.usecases.casework, ipsung.store.db, ipsung.models, ipsung.usecases.consultants
 
 db, case = sys.argv[1], sys.argv[2]
 runner = CliRunner()

@@ -7,9 +7,9 @@ import pytest
 from conftest import COMPARE_OPTIONS
 from sqlalchemy import text
 
-from ipsung import db
 from ipsung.errors import BadInput, DatabaseRefused
-from ipsung.migrations import HEAD_REVISION, KNOWN_REVISIONS
+from ipsung.store import db
+from ipsung.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 
 def test_location_order(monkeypatch, tmp_path):
@@ -114,7 +114,7 @@ def test_head_constant_matches_the_migration_scripts():
     from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", "ipsung:migrations")
+    config.set_main_option("script_location", "ipsung.store:migrations")
     scripts = ScriptDirectory.from_config(config)
     assert scripts.get_current_head() == HEAD_REVISION
     assert {r.revision for r in scripts.walk_revisions()} == set(KNOWN_REVISIONS)

@@ -25,10 +25,10 @@ from types import SimpleNamespace
 import pytest
 from conftest import ELIGIBLE
 
-from ipsung import db as database
-from ipsung import export as exporter
-from ipsung import pseudonyms
 from ipsung.errors import BadInput
+from ipsung.store import db as database
+from ipsung.store import pseudonyms
+from ipsung.usecases import csv_tables as exporter
 
 NAME = "Søren Ærbø Ødegård"
 CPR = "140310-4123"

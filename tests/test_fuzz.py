@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ipsung import refdata, rules
+from ipsung import rules
 from ipsung.cli import app
+from ipsung.store import refdata
 
 RUNNER = CliRunner()
 ENV = {

@@ -38,7 +38,7 @@ from typer.testing import CliRunner
 from workers import codes_of, run_workers
 
 from ipsung.cli import app
-from ipsung.migrations import HEAD_REVISION
+from ipsung.store.migrations import HEAD_REVISION
 
 IPSUNG = Path(sys.executable).parent / "ipsung"
 
@@ -215,7 +215,7 @@ def test_the_same_commands_give_the_same_answers_on_both_backends(tmp_path, pg_u
         if name == "sqlite":  # one pseudonym key for both, so that the pseudonyms match
             key = Path(target + ".key")
         else:
-            from ipsung import db
+            from ipsung.store import db
 
             shutil.copy(key, db.key_file(db.resolve(None)))
         for identified in ([], ["--identified"]):
@@ -491,7 +491,7 @@ def test_check_on_a_server_looks_at_constraints_and_the_audit_trigger(
 )
 def test_a_server_url_is_a_location_with_its_password_masked(url, shown, monkeypatch):
     monkeypatch.setenv("IPSUNG_DB", url)
-    from ipsung import db
+    from ipsung.store import db
 
     loc = db.resolve(None)
     assert (loc.is_server, loc.backend, loc.exists, loc.path) == (True, "postgresql", True, None)
@@ -685,7 +685,7 @@ def test_an_older_schema_is_upgraded_keeping_its_rows(pg_empty_url, tmp_path, mo
 
     engine = create_engine(pg_empty_url.replace("postgresql://", "postgresql+psycopg://", 1))
     config = Config()
-    config.set_main_option("script_location", "ipsung:migrations")
+    config.set_main_option("script_location", "ipsung.store:migrations")
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
@@ -732,7 +732,7 @@ def test_write_transactions_hold_the_write_lock(pg_url):
     import psycopg
     from sqlalchemy import text
 
-    from ipsung import db
+    from ipsung.store import db
 
     loc = db.resolve(pg_url)
     with psycopg.connect(pg_url, autocommit=True) as other:

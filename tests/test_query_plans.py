@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from ipsung.weeks import WEEK_INDEX
+from ipsung.store.weeks import WEEK_INDEX
 
 # The tables that grow with the work done: never read whole where an index serves.
 GROWING = ("contacts", "progress_ratings", "placements", "aftercare_periods", "audit_log")

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipsung import refdata
 from ipsung.errors import BadInput
 from ipsung.rules import (
     Cpr,
@@ -33,6 +32,7 @@ from ipsung.rules import (
     screen,
     track_for,
 )
+from ipsung.store import refdata
 
 TODAY = date(2026, 11, 23)  # fixed "today"; never the real date
 

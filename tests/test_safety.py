@@ -22,9 +22,9 @@ import pytest
 from conftest import ELIGIBLE, TODAY, TODAY_ISO
 from typer.testing import CliRunner
 
-from ipsung import db as ipsung_db
 from ipsung.cli import app
-from ipsung.migrations import HEAD_REVISION
+from ipsung.store import db as ipsung_db
+from ipsung.store.migrations import HEAD_REVISION
 
 IPSUNG = Path(sys.executable).parent / "ipsung"
 FIXTURE = Path(__file__).parent / "fixtures" / "schema-0001.db"

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Date, create_engine, literal, select
 
-from ipsung import measures
-from ipsung.weeks import contact_week
+from ipsung.reports import measures
+from ipsung.store.weeks import contact_week
 
 FIRST, LAST = date(1900, 1, 1), date(2199, 12, 31)
 days = st.dates(min_value=FIRST, max_value=LAST)

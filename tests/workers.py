@@ -17,7 +17,7 @@ WORKER = r"""
 import json, sys
 from typer.testing import CliRunner
 from ipsung.cli import app
-import ipsung.casework, ipsung.db, ipsung.models, ipsung.service  # load before the start
+import ipsung.usecases.casework, ipsung.store.db, ipsung.models, ipsung.usecases.consultants  # load before the start
 
 target, commands = sys.argv[1], json.loads(sys.argv[2])
 runner = CliRunner()

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from ipsung.cli import (
+from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
     CprOpt,
@@ -20,7 +20,6 @@ from ipsung.cli import (
     ReferralDateOpt,
     ReferredByOpt,
     SubstanceOpt,
-    app,
     ask,
     console,
     interactive,
@@ -35,8 +34,10 @@ from ipsung.cli import (
     today,
     warn,
 )
-from ipsung.errors import BadInput, IpsungError
+from ipsung.errors import BadInput
 from ipsung.i18n import _
+
+app = typer.Typer()
 
 placement_app = typer.Typer(
     help=_(
@@ -115,7 +116,8 @@ def log_contact(
     Example: ipsung log-contact 12 --kind youth --date 23-11-2026 --minutes 45
     Job development: ipsung log-contact --kind employer --employer 'Bager Nielsen' --consultant 'Mette Holm'
     """
-    from ipsung import casework, rules
+    from ipsung import rules
+    from ipsung.usecases import casework
 
     kind = _choice(kind, rules.CONTACT_KINDS, "--kind", _("Kind of contact"))
     if participant is None and kind != "employer":
@@ -180,7 +182,8 @@ def due(
 
     Example: ipsung due --consultant 'Mette Holm'
     """
-    from ipsung import rules, workload
+    from ipsung import rules
+    from ipsung.reports import due as workload
 
     day = parse_date(on, "--on")
     with reading() as conn:
@@ -210,7 +213,7 @@ def capacity(
 ) -> None:
     """Who has room: open cases, max, free places and state per consultant, the team and the
     waitlist. Example: ipsung capacity --json"""
-    from ipsung import workload
+    from ipsung.reports import due as workload
 
     day = parse_date(on, "--on")
     with reading() as conn:
@@ -225,7 +228,7 @@ STATE_STYLE = {"over": "red", "full": "yellow", "in-band": "green", "below-band"
 
 
 def _render_capacity(document: dict) -> None:
-    from ipsung.textout import Cell
+    from ipsung.render.text import Cell
 
     out = console()
     if not document["consultants"]:
@@ -281,7 +284,7 @@ def placement_add(
 
     Example: ipsung placement add 12 --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
     """
-    from ipsung import casework
+    from ipsung.usecases import casework
 
     day = parse_date(start, "--start")
     with session(write=True) as s:
@@ -303,7 +306,7 @@ def placement_end(
     reason: Annotated[str | None, typer.Option("--reason", help="Why it ended.")] = None,
 ) -> None:
     """End a placement. Example: ipsung placement end 3 --date 20-11-2026 --reason 'Fik fast job'"""
-    from ipsung import casework
+    from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
     with session(write=True) as s:
@@ -314,7 +317,7 @@ def placement_end(
 @aftercare_app.command("start")
 def aftercare_start(participant: ParticipantArg, on: DateOpt = "today") -> None:
     """Start a period of aftercare (efterværn). Example: ipsung aftercare start 12 --date 01-12-2026"""
-    from ipsung import casework
+    from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
     with session(write=True) as s:
@@ -325,7 +328,7 @@ def aftercare_start(participant: ParticipantArg, on: DateOpt = "today") -> None:
 @aftercare_app.command("end")
 def aftercare_end(participant: ParticipantArg, on: DateOpt = "today") -> None:
     """End the current aftercare period. Example: ipsung aftercare end 12 --date 01-03-2027"""
-    from ipsung import casework
+    from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
     with session(write=True) as s:
@@ -345,7 +348,7 @@ def progress(
 
     Example: ipsung progress 12 --outlook 3 --insight 4 --skills 2
     """
-    from ipsung import casework
+    from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
     with session(write=True) as s:
@@ -371,7 +374,8 @@ def close(
 
     Example: ipsung close 12 --date 20-11-2026 --reason goal-reached
     """
-    from ipsung import casework, rules
+    from ipsung import rules
+    from ipsung.usecases import casework
 
     reason = _choice(reason, rules.CLOSE_REASONS, "--reason", _("Reason"))
     day = parse_date(on, "--date")
@@ -397,7 +401,8 @@ def reassign(
 ) -> None:
     """Give a case to another consultant (capacity rules apply); takes a waitlisted case off
     the waitlist, enrolled today. Example: ipsung reassign 12 --to 'Jonas Berg'"""
-    from ipsung import casework, rules
+    from ipsung import rules
+    from ipsung.usecases import casework
 
     with session(write=True) as s:
         case, was_waitlisted = casework.reassign(s, participant, to, today())
@@ -437,7 +442,8 @@ def edit(
 
     Example: ipsung edit 12 --birth-date 14-03-2010 --diagnosis F90.0
     """
-    from ipsung import casework, rules
+    from ipsung import rules
+    from ipsung.usecases import casework
 
     changes: dict = {}
     if name is not None:
@@ -476,38 +482,3 @@ def edit(
     with session(write=True) as s:
         changed = casework.edit_case(s, participant, changes, today(), override)
     typer.echo(_("Case {id} corrected: {fields}").format(id=participant, fields=", ".join(changed)))
-
-
-# --- demo ---
-
-
-@app.command()
-def demo(
-    participants: Annotated[
-        int, typer.Option("--participants", help="Number of young people.")
-    ] = 40,
-    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data.")] = 1,
-) -> None:
-    """Fill an empty database with a realistic synthetic caseload (no real person's data).
-
-    Example: ipsung demo && ipsung capacity
-    """
-    from ipsung import demo as demo_data
-    from ipsung import service
-
-    if participants < 1:
-        raise BadInput(_("--participants: must be 1 or more"))
-    with session(write=True) as s:
-        if not service.is_empty(s):
-            raise IpsungError(
-                _(
-                    "the database already holds data; demo fills only an empty one "
-                    "(use --db to choose a new file)"
-                )
-            )
-        counts = demo_data.generate(s, participants, seed, today())
-    typer.echo(
-        _("Demo caseload created: {summary}").format(
-            summary=", ".join(f"{n} {table_name}" for table_name, n in counts.items())
-        )
-    )

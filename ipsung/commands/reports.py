@@ -5,9 +5,8 @@ from typing import Annotated
 
 import typer
 
-from ipsung.cli import (
+from ipsung.commands.options import (
     JsonOpt,
-    app,
     console,
     parse_date,
     print_json,
@@ -17,6 +16,8 @@ from ipsung.cli import (
     today,
 )
 from ipsung.i18n import _
+
+app = typer.Typer()
 
 FromOpt = Annotated[str | None, typer.Option("--from", help="First enrolment day of the cohort.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last enrolment day of the cohort.")]
@@ -40,8 +41,8 @@ def outcomes(
 
     Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by consultant --quarterly
     """
-    from ipsung import outcomes as figures
-    from ipsung import report_view
+    from ipsung.render import outcomes as report_view
+    from ipsung.reports import outcomes as figures
 
     start = parse_date(from_, "--from") if from_ else None
     end = parse_date(to, "--to") if to else None
@@ -63,8 +64,8 @@ def fidelity(
 
     Example: ipsung fidelity --json
     """
-    from ipsung import fidelity as indicators
-    from ipsung import report_view
+    from ipsung.render import outcomes as report_view
+    from ipsung.reports import fidelity as indicators
 
     day = parse_date(on, "--on")
     with session(write=False) as s:
@@ -89,7 +90,10 @@ def report(
     """
     from pathlib import Path
 
-    from ipsung import outcomes, report_html, safe_files, workload
+    from ipsung.render import report_html
+    from ipsung.reports import due as workload
+    from ipsung.reports import outcomes
+    from ipsung.store import safe_files
 
     start = parse_date(from_, "--from") if from_ else None
     end = parse_date(to, "--to") if to else None

@@ -19,11 +19,13 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ipsung import audit, db, rules, service
+from ipsung import rules
 from ipsung.errors import BadInput
-from ipsung.export import TABLES as EXPORTED
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+from ipsung.store import audit, db
+from ipsung.usecases import consultants as service
+from ipsung.usecases.csv_tables import TABLES as EXPORTED
 
 TABLES = ("participants", "contacts", "placements", "progress")
 TRUE = {"true", "yes", "y", "ja", "j", "1"}

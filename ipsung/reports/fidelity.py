@@ -12,9 +12,10 @@ from statistics import mean
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ipsung import rules, service
+from ipsung import rules
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement
+from ipsung.usecases import consultants as service
 
 JOB_DEVELOPMENT_WEEKS = 8
 FOLLOW_ALONG_WEEKS = 4

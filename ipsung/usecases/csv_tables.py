@@ -44,11 +44,12 @@ from typing import Any, TextIO
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ipsung import rules, safe_files
+from ipsung import rules
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+from ipsung.store import safe_files
 
 BATCH = 5000  # rows fetched from the database at a time
 LINE_END = "\r\n"

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from ipsung import db
 from ipsung.models import AuditEntry
+from ipsung.store import db
 
 
 def os_user() -> str:

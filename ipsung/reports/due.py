@@ -15,8 +15,15 @@ from ipsung import rules
 from ipsung.errors import NotFound
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
-from ipsung.tables import consultants, contacts, open_on, participants, placements, waitlisted_on
-from ipsung.tables import progress_ratings as ratings
+from ipsung.store.tables import (
+    consultants,
+    contacts,
+    open_on,
+    participants,
+    placements,
+    waitlisted_on,
+)
+from ipsung.store.tables import progress_ratings as ratings
 
 HINT_NAMES = 10  # names shown when a consultant is not found
 

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ipsung.cli import (
+from ipsung.commands.options import (
     JsonOpt,
-    app,
     ask,
     console,
     interactive,
@@ -23,6 +22,8 @@ from ipsung.cli import (
 )
 from ipsung.errors import BadInput, IpsungError
 from ipsung.i18n import _
+
+app = typer.Typer()
 
 YesOpt = Annotated[bool, typer.Option("--yes", help="Do it without asking.")]
 
@@ -47,7 +48,7 @@ def audit_log(
 
     Example: ipsung audit 12
     """
-    from ipsung import maintenance
+    from ipsung.usecases import safety as maintenance
 
     with session(write=False) as s:
         rows = [
@@ -82,7 +83,8 @@ def backup(
 
     Example: ipsung backup /media/usb/ipsung-2026-11-23.db
     """
-    from ipsung import audit, maintenance
+    from ipsung.store import audit
+    from ipsung.usecases import safety as maintenance
 
     loc = location()
     written = maintenance.backup(loc, path)
@@ -97,7 +99,7 @@ def check(json_out: JsonOpt = False) -> None:
     """SQLite's integrity and foreign-key checks (on a team database: its constraints and
     the audit trigger) and the effort's rule checks; exit 1 when anything is wrong.
     Example: ipsung check"""
-    from ipsung import maintenance
+    from ipsung.usecases import safety as maintenance
 
     loc = location()
     problems = maintenance.file_checks(loc.path) if loc.exists and not loc.is_server else []
@@ -125,7 +127,8 @@ def anonymize(
 ) -> None:
     """Remove names, CPR numbers, birth dates, goals and notes of cases closed before a day;
     the anonymous statistics stay. Example: ipsung anonymize --closed-before 01-01-2025 --yes"""
-    from ipsung import maintenance, rules
+    from ipsung import rules
+    from ipsung.usecases import safety as maintenance
 
     day = parse_date(closed_before, "--closed-before")
     confirm(
@@ -153,7 +156,7 @@ def erase(
 
     Example: ipsung erase 12 --yes
     """
-    from ipsung import maintenance
+    from ipsung.usecases import safety as maintenance
 
     confirm(_("Delete case {id} and everything about it?").format(id=participant), yes)
     loc = location()

@@ -33,8 +33,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ipsung import audit, db
 from ipsung.models import Base
+from ipsung.store import audit, db
 
 # --- the team --------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ and the page must work offline, without scripts, and print on A4.
 from datetime import date
 from html import escape
 
-from ipsung import measures
 from ipsung.i18n import _
+from ipsung.reports import measures
 from ipsung.rules import format_date
 
 SMALL = 5  # counts below this (except 0) are hidden

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ipsung import audit, rules, service
+from ipsung import rules
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotFound
 from ipsung.i18n import _
 from ipsung.models import (
@@ -17,6 +17,8 @@ from ipsung.models import (
     Placement,
     ProgressRating,
 )
+from ipsung.store import audit
+from ipsung.usecases import consultants as service
 
 
 def _case(session: Session, participant_id: int) -> Participant:

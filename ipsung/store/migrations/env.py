@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from ipsung.models import Base
+from ipsung.store.tables import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -13,7 +13,7 @@ if connection is None:  # alembic's own command line, e.g. `alembic revision --a
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=True,  # SQLite changes tables by copying them
     transaction_per_migration=True,  # a failed migration leaves the previous revision intact
     compare_type=True,

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ipsung import audit, rules, workload
+from ipsung import rules
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotEligible, NotFound
 from ipsung.i18n import _
 from ipsung.models import Consultant, Contact, Participant
+from ipsung.reports import due as workload
 from ipsung.rules import same_name
-from ipsung.tables import open_on
+from ipsung.store import audit
+from ipsung.store.tables import open_on
 
 if TYPE_CHECKING:  # pydantic is slow to import; only intake needs it, and passes it in
     from ipsung.schemas import IntakeData

@@ -1,12 +1,12 @@
-"""Commands for consultants and cases: consultant add|list|set-max|deactivate, intake,
-list and show. Heavy imports stay inside the commands (see cli.py)."""
+"""Commands for the database, screening, consultants and cases: info, screen, consultant
+add|list|set-max|deactivate, intake, list and show. Heavy imports stay inside the commands (see cli.py)."""
 
 from datetime import date
 from typing import Annotated
 
 import typer
 
-from ipsung.cli import (
+from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
     CprOpt,
@@ -21,12 +21,12 @@ from ipsung.cli import (
     ReferralDateOpt,
     ReferredByOpt,
     SubstanceOpt,
-    app,
+    UnderAssessmentOpt,
     ask,
     build,
     console,
-    consultant_app,
     interactive,
+    location,
     parse_date,
     parse_evidence,
     parse_person,
@@ -42,6 +42,96 @@ from ipsung.cli import (
 from ipsung.errors import BadInput, NotEligible
 from ipsung.i18n import _
 
+app = typer.Typer()
+consultant_app = typer.Typer(
+    help=_("Add and manage IPS consultants. Example: ipsung consultant add 'Mette Holm'"),
+    no_args_is_help=True,
+)
+app.add_typer(consultant_app, name="consultant")
+
+# --- info -------------------------------------------------------------------------------------
+
+
+@app.command()
+def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show the database in use (a file, or a team database on PostgreSQL with its password
+    masked), where that choice came from, its schema version and row counts.
+    Example: ipsung --db ./team.db info"""
+    from ipsung.store import db
+
+    loc = location()
+    document = db.describe(loc)
+    if not loc.exists:
+        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
+    if json_out:
+        print_json(document)
+        return
+    typer.echo(_("Database: {path}").format(path=document["database"]))
+    typer.echo(_("Backend: {backend}").format(backend=document["backend"]))
+    typer.echo(_("Chosen by: {source}").format(source=document["source"]))
+    if not document["exists"]:
+        typer.echo(_("Not created yet: the first write creates it."))
+        return
+    if loc.is_server:
+        typer.echo(_("Database user: {user}").format(user=document["db_user"]))
+        typer.echo(_("Pseudonym key: {path}").format(path=document["key_file"]))
+    version = document["schema_version"] or _("none yet (the first command makes the tables)")
+    typer.echo(_("Schema version: {v}").format(v=version))
+    for name, count in document["rows"].items():
+        typer.echo(f"  {name:<18} {count}")
+
+
+@app.command()
+def screen(
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="Day-first date.")] = None,
+    cpr: Annotated[str | None, typer.Option("--cpr", help="DDMMYY-SSSS.")] = None,
+    on: Annotated[
+        str, typer.Option("--on", help="Referral date the age is measured on.")
+    ] = "today",
+    diagnosis: DiagnosisOpt = None,
+    under_assessment: UnderAssessmentOpt = False,
+    mistrivsel: MistrivselOpt = None,
+    substance: SubstanceOpt = None,
+    motivated: MotivatedOpt = None,
+    normal_cognition: CognitionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check the five criteria of IPS Ung without storing anything. Exit 0 eligible,
+    1 not eligible.
+
+    Example: ipsung screen --birth-date 14-03-2010 --diagnosis F90.0 --substance A
+    --motivated --normal-cognition
+    """
+    from ipsung import rules
+
+    birth, _cpr = parse_person(birth_date, cpr)
+    on_date = parse_date(on, "--on")
+    diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
+    if substance is None:
+        raise BadInput(_("missing --substance (A, B, C, D or E)"))
+    if motivated is None:
+        raise BadInput(_("missing --motivated or --not-motivated"))
+    if normal_cognition is None:
+        raise BadInput(_("missing --normal-cognition or --reduced-cognition"))
+    screening = rules.screen(
+        rules.ScreeningInput(
+            birth_date=birth,
+            on=on_date,
+            substance=rules.parse_substance(substance),
+            motivated=motivated,
+            normal_cognition=normal_cognition,
+            diagnoses=diagnoses,
+            under_assessment=under_assessment,
+            mistrivsel=signs,
+        )
+    )
+    if json_out:
+        print_json(screening.as_dict())
+    else:
+        render_screening(screening, on_date)
+    raise typer.Exit(0 if screening.eligible else 1)
+
+
 # --- consultants ------------------------------------------------------------------------------
 
 
@@ -54,7 +144,7 @@ def consultant_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Add a consultant. Example: ipsung consultant add 'Mette Holm' --max-caseload 5"""
-    from ipsung import service
+    from ipsung.usecases import consultants as service
 
     with session(write=True) as s:
         c = service.add_consultant(s, name, max_caseload)
@@ -71,7 +161,7 @@ def consultant_add(
 @consultant_app.command("list")
 def consultant_list(json_out: JsonOpt = False) -> None:
     """List consultants with their open cases today. Example: ipsung consultant list --json"""
-    from ipsung import service
+    from ipsung.usecases import consultants as service
 
     with session(write=False) as s:
         loads = service.consultant_loads(s, today())
@@ -116,7 +206,7 @@ def consultant_set_max(
 
     Example: ipsung consultant set-max 'Mette Holm' 10
     """
-    from ipsung import service
+    from ipsung.usecases import consultants as service
 
     with session(write=True) as s:
         load = service.set_max_caseload(s, name, max_caseload, today())
@@ -141,7 +231,7 @@ def consultant_deactivate(
 
     Example: ipsung consultant deactivate 'Mette Holm'
     """
-    from ipsung import service
+    from ipsung.usecases import consultants as service
 
     with session(write=True) as s:
         c = service.deactivate_consultant(s, name)
@@ -152,7 +242,7 @@ def consultant_deactivate(
 
 
 def _referral_choices() -> str:
-    from ipsung import refdata
+    from ipsung.store import refdata
 
     return ", ".join(refdata.referral_sources())
 
@@ -197,7 +287,8 @@ def intake(
     Example: ipsung intake --name 'Sofie Jensen' --birth-date 14-03-2010
     --referred-by school --mistrivsel absence --substance A --motivated --normal-cognition
     """
-    from ipsung import rules, schemas, service
+    from ipsung import rules, schemas
+    from ipsung.usecases import consultants as service
 
     name = require(name, "--name", _("Name"), _non_empty)
     if birth_date is None and cpr is None:
@@ -356,7 +447,8 @@ def list_cases(
     json_out: JsonOpt = False,
 ) -> None:
     """List cases (default: active). Example: ipsung list --status all --consultant 'Mette Holm'"""
-    from ipsung import rules, service
+    from ipsung import rules
+    from ipsung.usecases import consultants as service
 
     with session(write=False) as s:
         rows = service.list_cases(s, status, consultant)
@@ -410,8 +502,8 @@ def show(
 ) -> None:
     """Everything about one case, contacts as a timeline. The read is recorded in the
     audit log. Example: ipsung show 12"""
-    from ipsung import case_view, service
-    from ipsung.cli import location
+    from ipsung.render import cases as case_view
+    from ipsung.usecases import consultants as service
 
     # The audit row makes show a write, but never create a database just to find nothing.
     with session(write=location().exists) as s:

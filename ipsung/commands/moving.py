@@ -1,4 +1,5 @@
-"""The analyst's export (SPEC §9). Heavy imports stay inside the commands (see cli.py)."""
+"""Moving data in and out: demo (a synthetic caseload), export (SPEC §9) and import (SPEC
+§10a). Heavy imports stay inside the commands (see cli.py)."""
 
 import sys
 from collections.abc import Callable, Iterator
@@ -9,11 +10,57 @@ from typing import Annotated
 
 import typer
 
-from ipsung.cli import app, location, parse_date, session
-from ipsung.errors import BadInput
+from ipsung.commands.options import (
+    error_line,
+    location,
+    parse_date,
+    session,
+    today,
+)
+from ipsung.errors import BadInput, IpsungError
 from ipsung.i18n import _
 
+app = typer.Typer()
+
 ALL = "all"
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    participants: Annotated[
+        int, typer.Option("--participants", help="Number of young people.")
+    ] = 40,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed gives the same data.")] = 1,
+) -> None:
+    """Fill an empty database with a realistic synthetic caseload (no real person's data).
+
+    Example: ipsung demo && ipsung capacity
+    """
+    from ipsung.usecases import consultants as service
+    from ipsung.usecases import demo as demo_data
+
+    if participants < 1:
+        raise BadInput(_("--participants: must be 1 or more"))
+    with session(write=True) as s:
+        if not service.is_empty(s):
+            raise IpsungError(
+                _(
+                    "the database already holds data; demo fills only an empty one "
+                    "(use --db to choose a new file)"
+                )
+            )
+        counts = demo_data.generate(s, participants, seed, today())
+    typer.echo(
+        _("Demo caseload created: {summary}").format(
+            summary=", ".join(f"{n} {table_name}" for table_name, n in counts.items())
+        )
+    )
+
+
+# --- export -------------------------------------------------------------------------------
 
 
 @app.command()
@@ -67,9 +114,10 @@ def export(
     ipsung export contacts --from 01-01-2026 --to 31-12-2026 --out contacts.csv
     ipsung export all --out udtraek --dialect excel-dk
     """
-    from ipsung import audit, db, rules
-    from ipsung import export as exporter
-    from ipsung.pseudonyms import Pseudonyms
+    from ipsung import rules
+    from ipsung.store import audit, db
+    from ipsung.store.pseudonyms import Pseudonyms
+    from ipsung.usecases import csv_tables as exporter
 
     name = rules.parse_choice(table, (*exporter.TABLES, ALL), "TABLE")
     chosen = exporter.parse_dialect(dialect)
@@ -145,3 +193,54 @@ def _progress(
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total())
         yield lambda rows: bar.advance(task, rows)
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+class _DryRun(Exception):
+    """Raised after a successful check to roll the transaction back."""
+
+
+@app.command("import")
+def import_rows(
+    table: Annotated[
+        str, typer.Argument(help="participants, contacts, placements, progress or all.")
+    ],
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV file (a folder for all).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only check; store nothing.")] = False,
+    add_consultants: Annotated[
+        bool, typer.Option("--add-consultants", help="Add consultants the file names (max 17).")
+    ] = False,
+) -> None:
+    """Read the columns `export --identified` writes (either dialect), check every row with
+    the rules of intake and daily work, and store all rows or none.
+
+    Example: ipsung import participants data/import-sample.csv --dry-run
+    Whole caseload: ipsung export all --identified --out old/ && ipsung --db new.db import all old/
+    """
+    from ipsung import rules
+    from ipsung.usecases import importing as importer
+
+    table = rules.parse_choice(table, (*importer.TABLES, "all"), "TABLE")
+    try:
+        # A dry run checks inside a transaction that is rolled back, and creates no file.
+        with session(write=not dry_run) as s:
+            if table == "all":
+                counts = importer.import_folder(s, path, today(), add_consultants)
+            else:
+                counts = {table: importer.import_table(s, table, path, today(), add_consultants)}
+            if dry_run:
+                raise _DryRun
+    except importer.ImportRefused as refused:
+        for problem in refused.errors:
+            error_line(str(problem))
+        raise
+    except _DryRun:
+        summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+        typer.echo(
+            _("Checked {summary}: no problems; nothing stored (--dry-run)").format(summary=summary)
+        )
+        return
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    typer.echo(_("Imported {summary}").format(summary=summary))

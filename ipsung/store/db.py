@@ -35,7 +35,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from ipsung.errors import BadInput, DatabaseRefused, IpsungError
 from ipsung.i18n import _
-from ipsung.migrations import HEAD_REVISION, KNOWN_REVISIONS
+from ipsung.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 if TYPE_CHECKING:  # the ORM is slow to import; the reports read without it (see reading)
     from sqlalchemy.orm import Session
@@ -354,7 +354,7 @@ def _upgrade_on(connection: Connection) -> None:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "ipsung:migrations")
+    config.set_main_option("script_location", "ipsung.store:migrations")
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
 
@@ -387,7 +387,7 @@ def _ensure_schema(location: Location) -> None:
 
 def _empty_engine() -> Engine:
     """An empty in-memory database with the current schema, for reads before the first write."""
-    from ipsung.tables import metadata
+    from ipsung.store.tables import metadata
 
     engine = _engine("sqlite://", write=False)
     metadata.create_all(engine)

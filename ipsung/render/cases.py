@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from ipsung import refdata, rules
+from ipsung import rules
 from ipsung.i18n import _
 from ipsung.models import Participant
+from ipsung.store import refdata
 
 
 def detail(case: Participant, today: date, reveal_cpr: bool = False) -> dict:

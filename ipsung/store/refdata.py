@@ -18,7 +18,7 @@ def _load(name: str) -> Any:
         text = resources.files("ipsung.data").joinpath(name).read_text(encoding="utf-8")
     except ModuleNotFoundError:
         # Running from a source checkout without an install: data/ sits beside ipsung/.
-        text = (Path(__file__).parent.parent / "data" / name).read_text(encoding="utf-8")
+        text = (Path(__file__).parents[2] / "data" / name).read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -10,13 +10,14 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
-from ipsung import measures, rules
+from ipsung import rules
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
-from ipsung.tables import consultants, contacts, participants, placements
-from ipsung.tables import progress_ratings as ratings
-from ipsung.weeks import contact_week, kind_in
+from ipsung.reports import measures
+from ipsung.store.tables import consultants, contacts, participants, placements
+from ipsung.store.tables import progress_ratings as ratings
+from ipsung.store.weeks import contact_week, kind_in
 
 GROUPINGS = ("consultant", "referred-by")
 

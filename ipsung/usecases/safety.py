@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from ipsung import audit, db, rules, service
+from ipsung import rules
 from ipsung.errors import BadInput
 from ipsung.i18n import _
 from ipsung.models import (
@@ -32,6 +32,8 @@ from ipsung.models import (
     Placement,
     ProgressRating,
 )
+from ipsung.store import audit, db
+from ipsung.usecases import consultants as service
 
 # --- backup ---------------------------------------------------------------------------------
 
