@@ -4,30 +4,19 @@ No database, no clock: every rule that depends on the day takes `today` (or `on`
 argument. The reference lists come from `refdata`, which reads the shipped data files
 once; to these rules they are constants.
 
-Error messages name the option and the value typed, except for CPR numbers, which are
-never echoed (they identify a person).
+Errors say what is wrong with the value typed (never a CPR number, which identifies a
+person) and name where it was typed: an option by default, or what the caller says (a
+CSV column in an import). The fixed lists of codes live in `vocabulary`.
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import NamedTuple
 
-from ipsung.errors import BadInput
+from ipsung.errors import BadInput, shown
 from ipsung.i18n import _
 from ipsung.store import refdata
-
-# --- echoing what was typed -------------------------------------------------------------
-
-_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
-
-
-def shown(text: str) -> str:
-    """What an error message may repeat of a typed value: never a CPR-like number (it
-    identifies a person, and may sit in the wrong column of a spreadsheet)."""
-    value = text.strip()
-    return _("(a CPR-like number)") if _CPR_LIKE.search(value) else value
-
+from ipsung.vocabulary import SUBSTANCE_LEVELS
 
 # --- dates -------------------------------------------------------------------------
 
@@ -58,22 +47,24 @@ def parse_date(text: str, today: date, option: str = "date") -> date:
             year += 2000
     else:
         raise BadInput(
-            _("{option}: '{value}' is not a date; write it day first, e.g. 23-11-2026").format(
-                option=option, value=shown(text)
-            )
+            _("'{value}' is not a date; write it day first, e.g. 23-11-2026").format(
+                value=shown(text)
+            ),
+            option,
         )
     try:
         parsed = date(year, month, day)
     except ValueError:
         raise BadInput(
-            _("{option}: '{value}' is not a real date").format(option=option, value=shown(text))
+            _("'{value}' is not a real date").format(value=shown(text)), option
         ) from None
     if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
         # Nothing in a caseload lies there, and dates near year 9999 overflow arithmetic.
         raise BadInput(
-            _("{option}: '{value}' lies outside {first}-{last}").format(
-                option=option, value=shown(text), first=EARLIEST_YEAR, last=LATEST_YEAR
-            )
+            _("'{value}' lies outside {first}-{last}").format(
+                value=shown(text), first=EARLIEST_YEAR, last=LATEST_YEAR
+            ),
+            option,
         )
     return parsed
 
@@ -81,16 +72,8 @@ def parse_date(text: str, today: date, option: str = "date") -> date:
 def not_in_future(day: date, today: date, option: str = "date") -> date:
     """Things that already happened (contacts, intake, placements) cannot lie ahead."""
     if day > today:
-        raise BadInput(
-            _("{option}: {day} lies in the future").format(option=option, day=format_date(day))
-        )
+        raise BadInput(_("{day} lies in the future").format(day=format_date(day)), option)
     return day
-
-
-def same_name(a: str, b: str) -> bool:
-    """Two spellings of one name, in any case (Æ, Ø and Å too)."""
-    # In Python, not SQL: SQLite's lower() leaves Æ, Ø and Å as they are.
-    return a.casefold() == b.casefold()
 
 
 def format_date(day: date | None) -> str:
@@ -138,7 +121,7 @@ def cpr_century(seventh_digit: int, year: int) -> int:
     return 2000 if year <= 57 else 1800  # digits 5-8
 
 
-def parse_cpr(text: str) -> Cpr:
+def parse_cpr(text: str, where: str | None = "--cpr") -> Cpr:
     """Read `DDMMYY-SSSS` or `DDMMYYSSSS`.
 
     No modulus-11 check: numbers issued since 2007 may fail it. The date part must be
@@ -146,12 +129,12 @@ def parse_cpr(text: str) -> Cpr:
     """
     m = _CPR.fullmatch(text.strip())
     if not m:
-        raise BadInput(_("--cpr: write the CPR number as DDMMYY-SSSS (ten digits)"))
+        raise BadInput(_("write the CPR number as DDMMYY-SSSS (ten digits)"), where)
     day, month, year, seventh = int(m[1]), int(m[2]), int(m[3]), int(m[4])
     try:
         birth = date(cpr_century(seventh, year) + year, month, day)
     except ValueError:
-        raise BadInput(_("--cpr: the first six digits are not a real date (DDMMYY)")) from None
+        raise BadInput(_("the first six digits are not a real date (DDMMYY)"), where) from None
     return Cpr(digits=m[1] + m[2] + m[3] + m[4] + m[5], birth_date=birth)
 
 
@@ -171,7 +154,7 @@ def format_cpr(digits: str | None) -> str | None:
 _ICD10 = re.compile(r"D?F(\d{2})(?:\.?(\d))?")
 
 
-def parse_diagnosis(text: str) -> str:
+def parse_diagnosis(text: str, where: str | None = "--diagnosis") -> str:
     """Normalise an ICD-10 chapter F code to `F90` or `F90.0`.
 
     Accepts `F90`, `F90.0`, `f900` and the Danish SKS forms `DF900` and `DF90.0`.
@@ -182,16 +165,15 @@ def parse_diagnosis(text: str) -> str:
     m = _ICD10.fullmatch(value)
     if not m:
         raise BadInput(
-            _("--diagnosis: '{value}' is not an ICD-10 chapter F code (e.g. F90 or DF84.0)").format(
+            _("'{value}' is not an ICD-10 chapter F code (e.g. F90 or DF84.0)").format(
                 value=shown(text)
-            )
+            ),
+            where,
         )
     category = f"F{m[1]}"
     if category not in refdata.icd10_categories():
         raise BadInput(
-            _("--diagnosis: {category} is not an ICD-10 chapter F category").format(
-                category=category
-            )
+            _("{category} is not an ICD-10 chapter F category").format(category=category), where
         )
     return f"{category}.{m[2]}" if m[2] else category
 
@@ -215,60 +197,7 @@ def diagnosis_fails_cognition(code: str) -> bool:
     return 70 <= _category_number(code) <= 79
 
 
-# --- mistrivsel, substance, referral, pathway, track ---------------------------------
-
-
-def parse_mistrivsel_sign(text: str) -> str:
-    """A sign of mistrivsel (psychological distress), English or Danish, as its English code."""
-    value = text.strip().lower()
-    for code, sign in refdata.mistrivsel_signs().items():
-        if value in (code, sign["da"].lower()):
-            return code
-    raise BadInput(
-        _("--mistrivsel: '{value}' is not a sign; choose from {choices}").format(
-            value=shown(text), choices=", ".join(refdata.mistrivsel_signs())
-        )
-    )
-
-
-SUBSTANCE_LEVELS = {
-    "A": "no problem",
-    "B": "light problem",
-    "C": "moderate problem",
-    "D": "severe problem",
-    "E": "complete problem",
-}
-
-
-def parse_substance(text: str) -> str:
-    value = text.strip().upper()
-    if value not in SUBSTANCE_LEVELS:
-        raise BadInput(
-            _("--substance: '{value}' is not a level; choose A, B, C, D or E").format(
-                value=shown(text)
-            )
-        )
-    return value
-
-
-def parse_choice(text: str, choices: list[str] | tuple[str, ...], option: str) -> str:
-    """One of a fixed list of English codes, case-insensitive; the error lists them."""
-    value = text.strip().lower()
-    if value not in choices:
-        raise BadInput(
-            _("{option}: '{value}' is not one of {choices}").format(
-                option=option, value=shown(text), choices=", ".join(choices)
-            )
-        )
-    return value
-
-
-def parse_referral_source(text: str) -> str:
-    return parse_choice(text, list(refdata.referral_sources()), "--referred-by")
-
-
-PATHWAYS = ("job-placement", "job-development", "education")
-TRACKS = ("ips", "ips-like")
+# --- track ---------------------------------------------------------------------------
 
 
 def track_for(diagnoses: tuple[str, ...] | list[str]) -> str:
@@ -450,204 +379,39 @@ def free_places(open_cases: int, max_caseload: int) -> int:
     return max(0, max_caseload - open_cases)
 
 
-# --- daily work: kinds, channels, reasons ------------------------------------------------
+# --- outcomes --------------------------------------------------------------------------
 
-CONTACT_KINDS = (
-    "youth",
-    "three-party",
-    "employer",
-    "education",
-    "treatment",
-    "network",
-    "caseworker",
-)
-YOUTH_CONTACT_KINDS = ("youth", "three-party")  # the weekly contact with the young person
-CHANNELS = ("in-person", "phone", "video", "text", "email")
-PLACEMENT_KINDS = (
-    "internship",  # virksomhedspraktik
-    "ordinary-job",
-    "flex-job",
-    "wage-subsidy",  # løntilskud
-    "education",
-    "fgu",
-    "apprenticeship",  # elev/læreplads
-)
-# What counts as "started a job or education" (SPEC §8); internship and wage subsidy do not.
-COUNTED_PLACEMENT_KINDS = ("ordinary-job", "flex-job", "education", "fgu", "apprenticeship")
-CLOSE_REASONS = ("goal-reached", "declined", "moved", "no-contact", "transferred", "other")
+# The IPS Employment Center's quarterly employment rate, read against its bands.
+QUARTERLY_BANDS = ((0.50, "excellent"), (0.41, "average"), (0.31, "minimal"))
+# Committee papers are public: counts from 1 to this less one are hidden, and so are
+# shares and means built on them.
+SMALL_COUNT = 5
+
+
+# --- daily work ------------------------------------------------------------------------
+
 # A closing three-party contact: one logged within this many days before the closing date.
 CLOSING_CONTACT_WINDOW_DAYS = 30
 
 
-def parse_rating(value: int, option: str) -> int:
+def parse_rating(value: int, where: str | None) -> int:
     """A progress rating on one of Ungegarantien's three dimensions: a whole number 1-5."""
     if not 1 <= value <= 5:
         raise BadInput(
-            _("{option}: a rating is a whole number from 1 to 5, not {value}").format(
-                option=option, value=value
-            )
+            _("a rating is a whole number from 1 to 5, not {value}").format(value=value), where
         )
     return value
 
 
-def parse_minutes(value: int | None) -> int | None:
+def parse_minutes(value: int | None, where: str | None = "--minutes") -> int | None:
     if value is not None and value < 0:
-        raise BadInput(_("--minutes: cannot be negative ({value})").format(value=value))
+        raise BadInput(_("cannot be negative ({value})").format(value=value), where)
     return value
 
 
-def parse_hours(value: float | None) -> float | None:
+def parse_hours(value: float | None, where: str | None = "--hours") -> float | None:
     if value is not None and not 0 <= value <= 80:
         raise BadInput(
-            _("--hours: hours per week lie between 0 and 80, not {value:g}").format(value=value)
+            _("hours per week lie between 0 and 80, not {value:g}").format(value=value), where
         )
     return value
-
-
-# --- the due list ------------------------------------------------------------------------
-
-DUE_REASONS = (
-    "weekly-contact",
-    "intake-meeting",
-    "employer-contact",
-    "placement-follow-up",
-    "progress-rating",
-    "period-review",
-    "waitlist",
-)
-REASON_ORDER = {reason: n for n, reason in enumerate(DUE_REASONS)}
-WEEKLY_CONTACT_DAYS = 7
-INTAKE_MEETING_DAYS = 14
-EMPLOYER_CONTACT_DAYS = 30  # IPS: a rapid job search, first employer contact within 30 days
-FOLLOW_UP_DAYS = 3
-PROGRESS_RATING_DAYS = 91
-PERIOD_WEEKS = 26
-PERIOD_NOTICE_DAYS = 14
-
-
-# The due list's records are named tuples: immutable like frozen dataclasses, and quick
-# to make by the ten thousand (a national-scale due list reads every open case).
-
-
-class RecentPlacement(NamedTuple):
-    start: date
-    kind: str
-    contact_since_start: bool
-
-
-class CaseFacts(NamedTuple):
-    """What the due list needs to know about one open case, as of the day asked about."""
-
-    participant_id: int
-    consultant: str | None
-    enrolled_on: date
-    last_youth_contact: date | None = None
-    has_three_party: bool = False
-    has_employer_contact: bool = False
-    last_rating: date | None = None
-    recent_placements: tuple[RecentPlacement, ...] = ()
-
-
-class DueItem(NamedTuple):
-    participant_id: int
-    consultant: str | None
-    reason: str
-    since: date  # the first day the task was due
-    detail: str
-
-    def as_dict(self) -> dict:
-        return {
-            "participant_id": self.participant_id,
-            "consultant": self.consultant,
-            "reason": self.reason,
-            "since": self.since,
-            "detail": self.detail,
-        }
-
-
-def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
-    """Every reason an open case needs doing on `on`, with the day each became due.
-
-    Run for every open case on each `due` (twelve thousand at national scale), so each
-    day count is worked out once and dates are only formatted for what is due."""
-    items = []
-    enrolled = f.enrolled_on
-    days_enrolled = (on - enrolled).days
-
-    def add(reason: str, since: date, detail: str) -> None:
-        items.append(DueItem(f.participant_id, f.consultant, reason, since, detail))
-
-    # The clock starts at enrolment: a contact while waitlisted does not count against it.
-    contacted = f.last_youth_contact is not None and f.last_youth_contact >= enrolled
-    last = f.last_youth_contact if contacted else enrolled
-    quiet = (on - last).days
-    if quiet > WEEKLY_CONTACT_DAYS:
-        what = _("last youth contact") if contacted else _("no youth contact since enrolment")
-        add(
-            "weekly-contact",
-            last + timedelta(days=WEEKLY_CONTACT_DAYS + 1),
-            _("{what} {day} ({n} days ago)").format(what=what, day=format_date(last), n=quiet),
-        )
-    if not f.has_three_party and days_enrolled >= INTAKE_MEETING_DAYS:
-        add(
-            "intake-meeting",
-            enrolled + timedelta(days=INTAKE_MEETING_DAYS),
-            _("no three-party meeting since enrolment {day}").format(day=format_date(enrolled)),
-        )
-    if not f.has_employer_contact and days_enrolled >= EMPLOYER_CONTACT_DAYS:
-        add(
-            "employer-contact",
-            enrolled + timedelta(days=EMPLOYER_CONTACT_DAYS),
-            _("no employer contact since enrolment {day}").format(day=format_date(enrolled)),
-        )
-    for p in f.recent_placements:
-        if 0 <= (on - p.start).days <= FOLLOW_UP_DAYS and not p.contact_since_start:
-            add(
-                "placement-follow-up",
-                p.start,
-                _("{kind} started {day}, no contact since").format(
-                    kind=p.kind, day=format_date(p.start)
-                ),
-            )
-    rated = f.last_rating or enrolled
-    if (on - rated).days > PROGRESS_RATING_DAYS:
-        what = _("last rating") if f.last_rating else _("no rating since enrolment")
-        add(
-            "progress-rating",
-            rated + timedelta(days=PROGRESS_RATING_DAYS + 1),
-            _("{what} {day}").format(what=what, day=format_date(rated)),
-        )
-    number, days_left = next_period_end(days_enrolled)
-    if days_left <= PERIOD_NOTICE_DAYS:
-        period_end = on + timedelta(days=days_left)
-        add(
-            "period-review",
-            period_end - timedelta(days=PERIOD_NOTICE_DAYS),
-            _("26-week period {n} ends {day}").format(n=number, day=format_date(period_end)),
-        )
-    return items
-
-
-def next_period_end(days_enrolled: int) -> tuple[int, int]:
-    """The first 26-week period since enrolment that ends on or after the day asked about,
-    `days_enrolled` days after enrolment: its number, and the days left until it ends."""
-    length = PERIOD_WEEKS * 7
-    number = max(1, -(-days_enrolled // length))  # ceiling division
-    return number, number * length - days_enrolled
-
-
-def waitlist_item(participant_id: int, referral_date: date, free_in_team: int) -> DueItem:
-    return DueItem(
-        participant_id,
-        None,
-        "waitlist",
-        referral_date,
-        _("waitlisted since {day}; {n} free place(s) in the team").format(
-            day=format_date(referral_date), n=free_in_team
-        ),
-    )
-
-
-def sort_due(items: list[DueItem]) -> list[DueItem]:
-    """Most overdue first (oldest `since`), ties in the order of the reasons, then by case."""
-    return sorted(items, key=lambda i: (i.since, REASON_ORDER[i.reason], i.participant_id))

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ipsung import rules
+from ipsung import vocabulary
 from ipsung.cli import app
 from ipsung.store import refdata
 
@@ -129,14 +129,14 @@ def _choices(*values: str) -> st.SearchStrategy[str]:
 
 
 OPTION_VALUES = {
-    "--kind": _choices(*rules.CONTACT_KINDS, *rules.PLACEMENT_KINDS),
-    "--channel": _choices(*rules.CHANNELS),
-    "--reason": st.one_of(_choices(*rules.CLOSE_REASONS), TEXT),
+    "--kind": _choices(*vocabulary.CONTACT_KINDS, *vocabulary.PLACEMENT_KINDS),
+    "--channel": _choices(*vocabulary.CHANNELS),
+    "--reason": st.one_of(_choices(*vocabulary.CLOSE_REASONS), TEXT),
     "--referred-by": _choices(*refdata.referral_sources()),
     "--substance": _choices("A", "B", "C", "D", "E", "a"),
     "--diagnosis": _choices("F90", "F90.0", "F84.0", "DF900", "F32", "G40", "F99", ""),
     "--mistrivsel": _choices("sadness", "anxiety", "isolation", "absence", "fravær", "angst"),
-    "--pathway": _choices(*rules.PATHWAYS, ""),
+    "--pathway": _choices(*vocabulary.PATHWAYS, ""),
     "--status": _choices("active", "waitlisted", "closed", "all"),
     "--by": _choices("consultant", "referred-by"),
     "--dialect": _choices("csv", "excel-dk"),
@@ -235,17 +235,17 @@ RECIPES = [
         *("intake", "--name", NAMES, "--birth-date", _day(date(2008, 12, 1), date(2011, 6, 1))),
         *("--referral-date", PAST, "--diagnosis", _choices("F90", "F84.0", "DF900")),
         *ELIGIBLE_PARTS,
-        *("--pathway", _choices(*rules.PATHWAYS), "--json"),
+        *("--pathway", _choices(*vocabulary.PATHWAYS), "--json"),
     ),
     (
-        *("log-contact", CASE, "--kind", _choices(*rules.CONTACT_KINDS), "--date", PAST),
-        *("--channel", _choices(*rules.CHANNELS), "--minutes", st.integers(0, 200).map(str)),
+        *("log-contact", CASE, "--kind", _choices(*vocabulary.CONTACT_KINDS), "--date", PAST),
+        *("--channel", _choices(*vocabulary.CHANNELS), "--minutes", st.integers(0, 200).map(str)),
         *("--note", NOTES),
     ),
     ("log-contact", CASE, "--kind", "youth", "--note", NOTES, "--json"),
     ("log-contact", "--kind", "employer", "--employer", TEXT, "--consultant", CONSULTANT),
     (
-        *("placement", "add", CASE, "--kind", _choices(*rules.PLACEMENT_KINDS)),
+        *("placement", "add", CASE, "--kind", _choices(*vocabulary.PLACEMENT_KINDS)),
         *("--start", PAST, "--hours", st.floats(0, 40).map(str), "--employer", TEXT),
     ),
     ("placement", "end", st.integers(1, 40).map(str), "--date", PAST, "--reason", TEXT),
@@ -254,7 +254,7 @@ RECIPES = [
         *("--outlook", st.integers(1, 5).map(str), "--insight", st.integers(1, 5).map(str)),
         *("--skills", st.integers(1, 5).map(str)),
     ),
-    ("close", CASE, "--date", PAST, "--reason", _choices(*rules.CLOSE_REASONS)),
+    ("close", CASE, "--date", PAST, "--reason", _choices(*vocabulary.CLOSE_REASONS)),
     ("reassign", CASE, "--to", CONSULTANT),
     ("edit", CASE, "--goal", TEXT, "--cpr", VALID_CPR),
     ("edit", CASE, "--name", NAMES, "--diagnosis", _choices("F90", "")),

@@ -495,6 +495,7 @@ def test_contacts_placements_and_ratings_for_a_known_case_import(caseload, tmp_p
                 "kind": "youth",
                 "channel": "phone",
                 "minutes": "30",
+                "employer": "",
             },
             {"case": "", "date": "2026-11-11", "kind": "employer", "employer": "Bageriet"},
         ],

@@ -732,11 +732,11 @@ def test_write_transactions_hold_the_write_lock(pg_url):
     import psycopg
     from sqlalchemy import text
 
-    from ipsung.store import db
+    from ipsung.store import db, server
 
     loc = db.resolve(pg_url)
     with psycopg.connect(pg_url, autocommit=True) as other:
-        probe = f"SELECT pg_try_advisory_xact_lock({db.WRITE_LOCK_KEY})"
+        probe = f"SELECT pg_try_advisory_xact_lock({server.WRITE_LOCK_KEY})"
         for write, locked, isolation in (
             (True, False, "read committed"),
             (False, True, "repeatable read"),

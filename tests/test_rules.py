@@ -26,13 +26,11 @@ from ipsung.rules import (
     parse_cpr,
     parse_date,
     parse_diagnosis,
-    parse_mistrivsel_sign,
-    parse_referral_source,
-    parse_substance,
     screen,
     track_for,
 )
 from ipsung.store import refdata
+from ipsung.vocabulary import parse_mistrivsel_sign, parse_referral_source, parse_substance
 
 TODAY = date(2026, 11, 23)  # fixed "today"; never the real date
 
@@ -929,13 +927,14 @@ def test_free_places_never_negative(open_cases, max_caseload):
 
 def test_weekly_contact_clock_starts_at_enrolment():
     """A youth contact while waitlisted does not count: the weekly clock starts at enrolment."""
-    from ipsung.rules import CaseFacts, due_for_case
+    from ipsung.due_rules import CaseFacts, due_for_case
+    from ipsung.render.due import detail
 
     enrolled, on = date(2026, 11, 10), date(2026, 11, 19)
     facts = CaseFacts(1, "Mette Holm", enrolled, last_youth_contact=date(2026, 11, 5))
     weekly = [i for i in due_for_case(facts, on) if i.reason == "weekly-contact"]
-    assert [(i.since, i.detail.startswith("no youth contact since enrolment")) for i in weekly] == [
-        (date(2026, 11, 18), True)
-    ]
+    assert [
+        (i.since, detail(i).startswith("no youth contact since enrolment")) for i in weekly
+    ] == [(date(2026, 11, 18), True)]
     in_time = CaseFacts(1, "Mette Holm", enrolled, last_youth_contact=date(2026, 11, 12))
     assert not [i for i in due_for_case(in_time, on) if i.reason == "weekly-contact"]

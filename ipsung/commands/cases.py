@@ -23,8 +23,9 @@ from ipsung.commands.options import (
     SubstanceOpt,
     UnderAssessmentOpt,
     ask,
-    build,
-    console,
+    checked,
+    echo,
+    in_use,
     interactive,
     location,
     parse_date,
@@ -32,10 +33,9 @@ from ipsung.commands.options import (
     parse_person,
     parse_yes_no,
     print_json,
-    render_screening,
+    reading,
     require,
     session,
-    table,
     today,
     warn,
 )
@@ -61,8 +61,7 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
     loc = location()
     document = db.describe(loc)
-    if not loc.exists:
-        typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
+    in_use(write=False)  # a missing file is said so
     if json_out:
         print_json(document)
         return
@@ -102,7 +101,8 @@ def screen(
     Example: ipsung screen --birth-date 14-03-2010 --diagnosis F90.0 --substance A
     --motivated --normal-cognition
     """
-    from ipsung import rules
+    from ipsung import rules, vocabulary
+    from ipsung.render import cases as case_view
 
     birth, _cpr = parse_person(birth_date, cpr)
     on_date = parse_date(on, "--on")
@@ -117,7 +117,7 @@ def screen(
         rules.ScreeningInput(
             birth_date=birth,
             on=on_date,
-            substance=rules.parse_substance(substance),
+            substance=vocabulary.parse_substance(substance),
             motivated=motivated,
             normal_cognition=normal_cognition,
             diagnoses=diagnoses,
@@ -128,7 +128,7 @@ def screen(
     if json_out:
         print_json(screening.as_dict())
     else:
-        render_screening(screening, on_date)
+        echo(case_view.screening(screening, on_date))
     raise typer.Exit(0 if screening.eligible else 1)
 
 
@@ -144,10 +144,10 @@ def consultant_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Add a consultant. Example: ipsung consultant add 'Mette Holm' --max-caseload 5"""
-    from ipsung.usecases import consultants as service
+    from ipsung.usecases import consultants
 
     with session(write=True) as s:
-        c = service.add_consultant(s, name, max_caseload)
+        c = consultants.add(s, name, max_caseload)
     if json_out:
         print_json({"id": c.id, "name": c.name, "max_caseload": c.max_caseload})
     else:
@@ -161,36 +161,15 @@ def consultant_add(
 @consultant_app.command("list")
 def consultant_list(json_out: JsonOpt = False) -> None:
     """List consultants with their open cases today. Example: ipsung consultant list --json"""
-    from ipsung.usecases import consultants as service
+    from ipsung.render import team
+    from ipsung.reports import capacity
 
-    with session(write=False) as s:
-        loads = service.consultant_loads(s, today())
-    rows = [
-        {
-            "id": x.consultant.id,
-            "name": x.consultant.name,
-            "max_caseload": x.consultant.max_caseload,
-            "open_cases": x.open_cases,
-            "active": x.consultant.active,
-        }
-        for x in loads
-    ]
+    with reading() as conn:
+        rows = capacity.consultants(conn, today())
     if json_out:
         print_json(rows)
-        return
-    if not rows:
-        typer.echo(_("No consultants yet. Add one: ipsung consultant add NAME"))
-        return
-    t = table(_("id"), _("name"), _("open"), _("max"), _("active"))
-    for r in rows:
-        t.add_row(
-            str(r["id"]),
-            r["name"],
-            str(r["open_cases"]),
-            str(r["max_caseload"]),
-            _("yes") if r["active"] else _("no"),
-        )
-    console().print(t)
+    else:
+        echo(team.consultants_page(rows))
 
 
 # ignore_unknown_options: a negative N (`set-max NAME -1`) reaches our own check
@@ -206,19 +185,19 @@ def consultant_set_max(
 
     Example: ipsung consultant set-max 'Mette Holm' 10
     """
-    from ipsung.usecases import consultants as service
+    from ipsung.usecases import consultants
 
     with session(write=True) as s:
-        load = service.set_max_caseload(s, name, max_caseload, today())
+        member = consultants.set_max_caseload(s, name, max_caseload, today())
     typer.echo(
         _("{name}: max {max}, {open} open").format(
-            name=load.consultant.name, max=load.consultant.max_caseload, open=load.open_cases
+            name=member.name, max=member.max_caseload, open=member.open_cases
         )
     )
-    if load.open_cases > load.consultant.max_caseload:
+    if member.open_cases > member.max_caseload:
         warn(
             _("{name} is now over max; reassign cases to bring the caseload down").format(
-                name=load.consultant.name
+                name=member.name
             )
         )
 
@@ -231,10 +210,10 @@ def consultant_deactivate(
 
     Example: ipsung consultant deactivate 'Mette Holm'
     """
-    from ipsung.usecases import consultants as service
+    from ipsung.usecases import consultants
 
     with session(write=True) as s:
-        c = service.deactivate_consultant(s, name)
+        c = consultants.deactivate(s, name)
     typer.echo(_("Deactivated {name}").format(name=c.name))
 
 
@@ -242,9 +221,9 @@ def consultant_deactivate(
 
 
 def _referral_choices() -> str:
-    from ipsung.store import refdata
+    from ipsung import vocabulary
 
-    return ", ".join(refdata.referral_sources())
+    return vocabulary.listed(vocabulary.referral_sources())
 
 
 def _optional(value, option_given: bool, label: str, parse, default: str = ""):
@@ -287,8 +266,10 @@ def intake(
     Example: ipsung intake --name 'Sofie Jensen' --birth-date 14-03-2010
     --referred-by school --mistrivsel absence --substance A --motivated --normal-cognition
     """
-    from ipsung import rules, schemas
-    from ipsung.usecases import consultants as service
+    from ipsung import rules, vocabulary
+    from ipsung.render import cases as case_view
+    from ipsung.schemas import CaseRow
+    from ipsung.usecases import intake as intake_case
 
     name = require(name, "--name", _("Name"), _non_empty)
     if birth_date is None and cpr is None:
@@ -303,10 +284,10 @@ def intake(
         referral = parse_date(referral_date or "today", "--referral-date")
     rules.not_in_future(referral, today(), "--referral-date")
     referred_by = require(
-        None if referred_by is None else rules.parse_referral_source(referred_by),
+        None if referred_by is None else vocabulary.parse_referral_source(referred_by),
         "--referred-by",
         _("Referred by ({choices})").format(choices=_referral_choices()),
-        rules.parse_referral_source,
+        vocabulary.parse_referral_source,
     )
     consultant = _optional(
         consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip
@@ -329,19 +310,18 @@ def intake(
             _optional(
                 signs,
                 False,
-                _(
-                    "Signs of mistrivsel: sadness, anxiety, isolation, absence, school-refusal "
-                    "(empty: none)"
+                _("Signs of mistrivsel: {signs} (empty: none)").format(
+                    signs=vocabulary.listed(vocabulary.mistrivsel_signs())
                 ),
                 lambda t: parse_evidence(None, [t])[1],
             )
             or ()
         )
     level = require(
-        None if substance is None else rules.parse_substance(substance),
+        None if substance is None else vocabulary.parse_substance(substance),
         "--substance",
         _("Substance use level (A-E)"),
-        rules.parse_substance,
+        vocabulary.parse_substance,
     )
     motivated = require(
         motivated,
@@ -361,31 +341,34 @@ def intake(
     pathway = _optional(
         pathway,
         pathway is not None,
-        _("Pathway: job-placement, job-development, education (empty: none)"),
-        lambda t: rules.parse_choice(t, rules.PATHWAYS, "--pathway"),
+        _("Pathway: {choices} (empty: none)").format(
+            choices=vocabulary.listed(vocabulary.PATHWAYS)
+        ),
+        lambda t: vocabulary.parse_choice(t, vocabulary.PATHWAYS, "--pathway"),
     )
-    data = build(
-        schemas.IntakeData,
-        name=name,
-        birth_date=birth,
-        cpr=cpr_digits,
-        referral_date=referral,
-        referred_by=referred_by,
-        consultant=consultant or None,
-        diagnoses=diagnoses,
-        under_assessment=bool(under_assessment),
-        mistrivsel=signs,
-        substance=level,
-        motivated=motivated,
-        normal_cognition=normal_cognition,
-        goal=goal,
-        pathway=pathway,
-        override=override,
-        waitlist=waitlist,
+    row = checked(
+        CaseRow,
+        {
+            "name": name,
+            "birth_date": birth,
+            "cpr": cpr_digits,
+            "referral_date": referral,
+            "referred_by": referred_by,
+            "consultant": consultant or None,
+            "diagnoses": diagnoses,
+            "under_assessment": bool(under_assessment),
+            "mistrivsel": signs,
+            "substance": level,
+            "motivated": motivated,
+            "normal_cognition": normal_cognition,
+            "goal": goal,
+            "pathway": pathway,
+            "override": override,
+        },
     )
     try:
         with session(write=True) as s:
-            case, screening = service.intake(s, data, today())
+            case, screening = intake_case.intake(s, row, today(), waitlist)
             result = {
                 "id": case.id,
                 "status": case.status,
@@ -398,7 +381,7 @@ def intake(
         if json_out:
             print_json({"id": None, "status": "refused", **refused.screening.as_dict()})
         else:
-            render_screening(refused.screening, referral)
+            echo(case_view.screening(refused.screening, referral))
         raise
     if json_out:
         print_json(result)
@@ -421,7 +404,7 @@ def intake(
 def _non_empty(text: str) -> str:
     text = " ".join(text.split())
     if not text:
-        raise BadInput(_("--name: a name is required"))
+        raise BadInput(_("a name is required"), "--name")
     return text
 
 
@@ -447,49 +430,15 @@ def list_cases(
     json_out: JsonOpt = False,
 ) -> None:
     """List cases (default: active). Example: ipsung list --status all --consultant 'Mette Holm'"""
-    from ipsung import rules
-    from ipsung.usecases import consultants as service
+    from ipsung.render import cases as case_view
+    from ipsung.reports import cases
 
-    with session(write=False) as s:
-        rows = service.list_cases(s, status, consultant)
-        documents = [
-            {
-                "id": p.id,
-                "name": p.name,
-                "status": p.status,
-                "consultant": consultant_name,
-                "track": p.track,
-                "enrolled_on": p.enrolled_on,
-                "last_youth_contact": last,
-            }
-            for p, consultant_name, last in rows
-        ]
+    with reading() as conn:
+        documents = cases.list_cases(conn, status, consultant)
     if json_out:
         print_json(documents)
-        return
-    if not documents:
-        typer.echo(_("No {status} cases.").format(status=status if status != "all" else ""))
-        return
-    t = table(
-        _("id"),
-        _("name"),
-        _("status"),
-        _("consultant"),
-        _("track"),
-        _("enrolled"),
-        _("last youth contact"),
-    )
-    for d in documents:
-        t.add_row(
-            str(d["id"]),
-            d["name"] or _("(anonymised)"),
-            d["status"],
-            d["consultant"] or "-",
-            d["track"],
-            rules.format_date(d["enrolled_on"]) or "-",
-            rules.format_date(d["last_youth_contact"]) or "-",
-        )
-    console().print(t)
+    else:
+        echo(case_view.list_page(documents, status))
 
 
 @app.command()
@@ -503,13 +452,13 @@ def show(
     """Everything about one case, contacts as a timeline. The read is recorded in the
     audit log. Example: ipsung show 12"""
     from ipsung.render import cases as case_view
-    from ipsung.usecases import consultants as service
+    from ipsung.usecases import records
 
     # The audit row makes show a write, but never create a database just to find nothing.
     with session(write=location().exists) as s:
-        case = service.show_case(s, participant, reveal_cpr)
-        detail = case_view.detail(case, today(), reveal_cpr)
+        case = records.show_case(s, participant, reveal_cpr)
+        document = case_view.document(case, today(), reveal_cpr)
     if json_out:
-        print_json(detail)
+        print_json(document)
     else:
-        case_view.render(detail, console())
+        echo(case_view.page(document))

@@ -1,10 +1,11 @@
-"""Commands for daily work: log-contact, due, placement, aftercare, progress, close,
-reassign, edit, capacity and demo. Heavy imports stay inside the commands (see cli.py)."""
+"""Commands for daily work: log-contact, due, capacity, placement, aftercare, progress,
+close, reassign and edit. Heavy imports stay inside the commands (see cli.py)."""
 
 from typing import Annotated
 
 import typer
 
+from ipsung import vocabulary
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -21,7 +22,10 @@ from ipsung.commands.options import (
     ReferredByOpt,
     SubstanceOpt,
     ask,
-    console,
+    case_id,
+    checked,
+    choice,
+    echo,
     interactive,
     parse_date,
     parse_evidence,
@@ -30,7 +34,6 @@ from ipsung.commands.options import (
     reading,
     require,
     session,
-    table,
     today,
     warn,
 )
@@ -57,25 +60,6 @@ ParticipantArg = Annotated[int, typer.Argument(help="Case id.", show_default=Fal
 DateOpt = Annotated[str, typer.Option("--date", help="Day-first date, or today/yesterday.")]
 
 
-def _choice(
-    value: str | None, choices: tuple[str, ...], option: str, label: str, default: str | None = None
-) -> str:
-    """A value from a fixed list: given, asked for at a terminal (choices shown), or default."""
-    from ipsung import rules
-
-    if value is not None:
-        return rules.parse_choice(value, choices, option)
-    if default is not None and not interactive():
-        return default
-    return require(
-        None,
-        option,
-        f"{label} ({', '.join(choices)})",
-        lambda t: rules.parse_choice(t, choices, option),
-        default,
-    )
-
-
 # --- contacts ---------------------------------------------------------------------------------
 
 
@@ -86,17 +70,20 @@ def log_contact(
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option(
-            "--kind",
-            help="youth, three-party, employer, education, treatment, network, caseworker.",
-        ),
+        typer.Option("--kind", help=vocabulary.listed(vocabulary.CONTACT_KINDS) + "."),
     ] = None,
     on: Annotated[
         str | None, typer.Option("--date", help="Day-first date (default today).")
     ] = None,
     channel: Annotated[
         str | None,
-        typer.Option("--channel", help="in-person (default), phone, video, text, email."),
+        typer.Option(
+            "--channel",
+            help=_("{default} (default), {others}.").format(
+                default=vocabulary.DEFAULT_CHANNEL,
+                others=vocabulary.listed(vocabulary.CHANNELS[1:]),
+            ),
+        ),
     ] = None,
     minutes: Annotated[int | None, typer.Option("--minutes", help="Length of the contact.")] = None,
     note: Annotated[
@@ -116,32 +103,36 @@ def log_contact(
     Example: ipsung log-contact 12 --kind youth --date 23-11-2026 --minutes 45
     Job development: ipsung log-contact --kind employer --employer 'Bager Nielsen' --consultant 'Mette Holm'
     """
-    from ipsung import rules
+    from ipsung.schemas import ContactRow
     from ipsung.usecases import casework
 
-    kind = _choice(kind, rules.CONTACT_KINDS, "--kind", _("Kind of contact"))
+    kind = choice(kind, vocabulary.CONTACT_KINDS, "--kind", _("Kind of contact"))
     if participant is None and kind != "employer":
-        participant = require(None, "PARTICIPANT", _("Case id"), _case_id)
+        participant = require(None, "PARTICIPANT", _("Case id"), case_id)
     if on is None and interactive():
         day = ask(_("Date"), lambda t: parse_date(t, "--date"), "today")
     else:
         day = parse_date(on or "today", "--date")
-    channel = _choice(channel, rules.CHANNELS, "--channel", _("Channel"), "in-person")
+    channel = choice(
+        channel, vocabulary.CHANNELS, "--channel", _("Channel"), vocabulary.DEFAULT_CHANNEL
+    )
     if kind == "employer" and employer is None and interactive():
         employer = ask(_("Employer (empty: none)"), str.strip, "") or None
+    row = checked(
+        ContactRow,
+        {
+            "participant_id": participant,
+            "day": day,
+            "kind": kind,
+            "channel": channel,
+            "minutes": minutes,
+            "note": note,
+            "employer": employer,
+            "consultant": consultant,
+        },
+    )
     with session(write=True) as s:
-        contact = casework.log_contact(
-            s,
-            participant,
-            kind,
-            day,
-            today(),
-            channel=channel,
-            minutes=minutes,
-            note=note,
-            employer=employer,
-            consultant=consultant,
-        )
+        contact = casework.log_contact(s, row, today())
     if json_out:
         print_json(
             {
@@ -153,17 +144,6 @@ def log_contact(
         )
     else:
         typer.echo(_("Logged contact {id}").format(id=contact.id))
-
-
-def _case_id(text: str) -> int:
-    from ipsung import rules
-
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise BadInput(
-            _("PARTICIPANT: '{value}' is not a case id").format(value=rules.shown(text))
-        ) from None
 
 
 # --- due and capacity ----------------------------------------------------------------------------
@@ -182,28 +162,16 @@ def due(
 
     Example: ipsung due --consultant 'Mette Holm'
     """
-    from ipsung import rules
-    from ipsung.reports import due as workload
+    from ipsung.render import due as due_view
+    from ipsung.reports import due as due_list
 
     day = parse_date(on, "--on")
     with reading() as conn:
-        items = workload.due_list(conn, day, consultant)
+        items = due_list.due_list(conn, day, consultant)
     if json_out:
-        print_json([i.as_dict() for i in items])
-        return
-    if not items:
-        typer.echo(_("Nothing is due on {day}.").format(day=rules.format_date(day)))
-        return
-    t = table(_("since"), _("case"), _("consultant"), _("reason"), _("detail"))
-    for i in items:
-        t.add_row(
-            rules.format_date(i.since),
-            str(i.participant_id),
-            i.consultant or "-",
-            i.reason,
-            i.detail,
-        )
-    console().print(t)
+        print_json(due_view.documents(items))
+    else:
+        echo(due_view.page(items, day))
 
 
 @app.command()
@@ -213,50 +181,16 @@ def capacity(
 ) -> None:
     """Who has room: open cases, max, free places and state per consultant, the team and the
     waitlist. Example: ipsung capacity --json"""
-    from ipsung.reports import due as workload
+    from ipsung.render import team
+    from ipsung.reports import capacity as team_capacity
 
     day = parse_date(on, "--on")
     with reading() as conn:
-        document = workload.capacity(conn, day)
+        document = team_capacity.capacity(conn, day)
     if json_out:
         print_json(document)
-        return
-    _render_capacity(document)
-
-
-STATE_STYLE = {"over": "red", "full": "yellow", "in-band": "green", "below-band": None}
-
-
-def _render_capacity(document: dict) -> None:
-    from ipsung.render.text import Cell
-
-    out = console()
-    if not document["consultants"]:
-        typer.echo(_("No consultants yet. Add one: ipsung consultant add NAME"))
     else:
-        t = table(
-            _("consultant"), _("open"), _("max"), _("free"), _("state"), _("overdue contacts")
-        )
-        for c in document["consultants"]:
-            state = c["state"].upper() if c["state"] in ("over", "full") else c["state"]
-            t.add_row(
-                c["name"],
-                str(c["open_cases"]),
-                str(c["max_caseload"]),
-                str(c["free"]),
-                Cell(state, STATE_STYLE[c["state"]]),
-                str(c["overdue_contacts"]),
-            )
-        out.print(t)
-    team = document["team"]
-    out.print(
-        _("Team: {open} open of {max}, {free} free; waitlist: {w}").format(
-            open=team["open_cases"],
-            max=team["max_caseload"],
-            free=team["free"],
-            w=document["waitlist"],
-        )
-    )
+        echo(team.capacity_page(document))
 
 
 # --- placements, aftercare, progress ----------------------------------------------------------
@@ -266,12 +200,7 @@ def _render_capacity(document: dict) -> None:
 def placement_add(
     participant: ParticipantArg,
     kind: Annotated[
-        str,
-        typer.Option(
-            "--kind",
-            help="internship, ordinary-job, flex-job, wage-subsidy, "
-            "education, fgu, apprenticeship.",
-        ),
+        str, typer.Option("--kind", help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".")
     ],
     start: Annotated[str, typer.Option("--start", help="Day-first date.")],
     hours: Annotated[float | None, typer.Option("--hours", help="Hours per week.")] = None,
@@ -284,13 +213,21 @@ def placement_add(
 
     Example: ipsung placement add 12 --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
     """
+    from ipsung.schemas import PlacementRow
     from ipsung.usecases import casework
 
-    day = parse_date(start, "--start")
+    row = checked(
+        PlacementRow,
+        {
+            "participant_id": participant,
+            "kind": vocabulary.parse_choice(kind, vocabulary.PLACEMENT_KINDS, "--kind"),
+            "start": parse_date(start, "--start"),
+            "hours": hours,
+            "employer": employer,
+        },
+    )
     with session(write=True) as s:
-        p = casework.add_placement(
-            s, participant, kind, day, today(), hours=hours, employer=employer
-        )
+        p = casework.add_placement(s, row, today())
     if json_out:
         print_json(
             {"id": p.id, "participant_id": p.participant_id, "kind": p.kind, "start": p.start}
@@ -348,11 +285,21 @@ def progress(
 
     Example: ipsung progress 12 --outlook 3 --insight 4 --skills 2
     """
+    from ipsung.schemas import RatingRow
     from ipsung.usecases import casework
 
-    day = parse_date(on, "--date")
+    row = checked(
+        RatingRow,
+        {
+            "participant_id": participant,
+            "day": parse_date(on, "--date"),
+            "outlook": outlook,
+            "insight": insight,
+            "skills": skills,
+        },
+    )
     with session(write=True) as s:
-        casework.rate_progress(s, participant, outlook, insight, skills, day, today())
+        casework.rate_progress(s, row, today())
     typer.echo(_("Rating recorded for case {id}").format(id=participant))
 
 
@@ -365,9 +312,7 @@ def close(
     on: DateOpt = "today",
     reason: Annotated[
         str | None,
-        typer.Option(
-            "--reason", help="goal-reached, declined, moved, no-contact, transferred, other."
-        ),
+        typer.Option("--reason", help=vocabulary.listed(vocabulary.CLOSE_REASONS) + "."),
     ] = None,
 ) -> None:
     """Close a case. Warns when no closing three-party contact was logged.
@@ -377,7 +322,7 @@ def close(
     from ipsung import rules
     from ipsung.usecases import casework
 
-    reason = _choice(reason, rules.CLOSE_REASONS, "--reason", _("Reason"))
+    reason = choice(reason, vocabulary.CLOSE_REASONS, "--reason", _("Reason"))
     day = parse_date(on, "--date")
     with session(write=True) as s:
         case, had_closing_contact = casework.close_case(s, participant, day, reason, today())
@@ -442,14 +387,13 @@ def edit(
 
     Example: ipsung edit 12 --birth-date 14-03-2010 --diagnosis F90.0
     """
-    from ipsung import rules
     from ipsung.usecases import casework
 
     changes: dict = {}
     if name is not None:
         changes["name"] = " ".join(name.split())
         if not changes["name"]:
-            raise BadInput(_("--name: a name is required"))
+            raise BadInput(_("a name is required"), "--name")
     if birth_date is not None or cpr is not None:
         changes["birth_date"], digits = parse_person(birth_date, cpr)
         if cpr is not None:
@@ -457,16 +401,16 @@ def edit(
     if referral_date is not None:
         changes["referral_date"] = parse_date(referral_date, "--referral-date")
     if referred_by is not None:
-        changes["referred_by"] = rules.parse_referral_source(referred_by)
+        changes["referred_by"] = vocabulary.parse_referral_source(referred_by)
     diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
     if diagnosis is not None:
-        changes["diagnoses"] = ",".join(diagnoses)
+        changes["diagnoses"] = diagnoses
     if mistrivsel is not None:
-        changes["mistrivsel"] = ",".join(signs)
+        changes["mistrivsel"] = signs
     if under_assessment is not None:
         changes["under_assessment"] = under_assessment
     if substance is not None:
-        changes["substance"] = rules.parse_substance(substance)
+        changes["substance"] = vocabulary.parse_substance(substance)
     if motivated is not None:
         changes["motivated"] = motivated
     if normal_cognition is not None:
@@ -475,7 +419,9 @@ def edit(
         changes["goal"] = goal.strip() or None
     if pathway is not None:
         changes["pathway"] = (
-            rules.parse_choice(pathway, rules.PATHWAYS, "--pathway") if pathway.strip() else None
+            vocabulary.parse_choice(pathway, vocabulary.PATHWAYS, "--pathway")
+            if pathway.strip()
+            else None
         )
     if not changes and not override:
         raise BadInput(_("nothing to change: give at least one field, e.g. --goal 'Blive frisør'"))

@@ -3,21 +3,15 @@
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from functools import partial
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ipsung.commands.options import (
-    error_line,
-    location,
-    parse_date,
-    session,
-    today,
-)
-from ipsung.errors import BadInput, IpsungError
+from ipsung import vocabulary
+from ipsung.commands.options import error_line, in_use, parse_date, session, today
+from ipsung.errors import BadInput
 from ipsung.i18n import _
 
 app = typer.Typer()
@@ -39,19 +33,11 @@ def demo(
 
     Example: ipsung demo && ipsung capacity
     """
-    from ipsung.usecases import consultants as service
     from ipsung.usecases import demo as demo_data
 
     if participants < 1:
-        raise BadInput(_("--participants: must be 1 or more"))
+        raise BadInput(_("must be 1 or more"), "--participants")
     with session(write=True) as s:
-        if not service.is_empty(s):
-            raise IpsungError(
-                _(
-                    "the database already holds data; demo fills only an empty one "
-                    "(use --db to choose a new file)"
-                )
-            )
         counts = demo_data.generate(s, participants, seed, today())
     typer.echo(
         _("Demo caseload created: {summary}").format(
@@ -68,7 +54,7 @@ def export(
     table: Annotated[
         str,
         typer.Argument(
-            help="participants, contacts, placements, progress, or all.", show_default=False
+            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + ", or all.", show_default=False
         ),
     ],
     out: Annotated[
@@ -96,7 +82,7 @@ def export(
         str,
         typer.Option(
             "--dialect",
-            metavar="csv|excel-dk",
+            metavar="|".join(vocabulary.DIALECTS),
             help="csv: comma, ISO dates (pandas, R). excel-dk: semicolon, dd-mm-yyyy, "
             "decimal comma, BOM (Danish Excel).",
         ),
@@ -114,67 +100,39 @@ def export(
     ipsung export contacts --from 01-01-2026 --to 31-12-2026 --out contacts.csv
     ipsung export all --out udtraek --dialect excel-dk
     """
-    from ipsung import rules
-    from ipsung.store import audit, db
-    from ipsung.store.pseudonyms import Pseudonyms
-    from ipsung.usecases import csv_tables as exporter
+    from ipsung.usecases import csv_tables
+    from ipsung.usecases import export as exporting
 
-    name = rules.parse_choice(table, (*exporter.TABLES, ALL), "TABLE")
-    chosen = exporter.parse_dialect(dialect)
-    period = exporter.Period(
+    name = vocabulary.parse_choice(table, (*vocabulary.EXPORT_TABLES, ALL), "TABLE")
+    chosen = csv_tables.parse_dialect(dialect)
+    period = csv_tables.Period(
         parse_date(from_, "--from") if from_ is not None else None,
         parse_date(to_, "--to") if to_ is not None else None,
     )
     if period.start and period.end and period.start > period.end:
         raise BadInput(_("--from lies after --to"))
-    tables = list(exporter.TABLES.values()) if name == ALL else [exporter.TABLES[name]]
-    loc = location()
+    tables = list(csv_tables.TABLES.values()) if name == ALL else [csv_tables.TABLES[name]]
+    if name == ALL and out is None:
+        raise BadInput(_("'all' writes one file per table: give --out FOLDER"))
+    target = Path(out) if out is not None else None
 
-    with ExitStack() as stack:
-        # The outputs are opened before the database: a path that cannot be written fails
-        # at once, before any work. A file reaches its real name only when this block ends
-        # without error (after the audit row is stored).
-        if name == ALL:
-            if out is None:
-                raise BadInput(_("'all' writes one file per table: give --out FOLDER"))
-            folder = exporter.prepare_folder(Path(out))
-            streams = [
-                stack.enter_context(exporter.file_stream(folder / f"{t.name}.csv", chosen))
-                for t in tables
-            ]
-        elif out is not None:
-            streams = [stack.enter_context(exporter.file_stream(Path(out), chosen))]
-        else:
-            streams = [stack.enter_context(exporter.stdout_stream(chosen))]
+    def progress(label: str, total: Callable[[], int]):
+        return _progress(label, total, to_terminal=out is None)
 
-        # One read transaction for every table: one snapshot, so that the files link up.
-        with session(write=False) as s:
-            person = Pseudonyms(db.key_file(loc))
-            counts = {}
-            for t, stream in zip(tables, streams, strict=True):
-                rows_of_t = partial(exporter.count_rows, s, t, period)
-                with _progress(t.name, rows_of_t, to_terminal=out is None) as on_rows:
-                    counts[t.name] = exporter.write_table(
-                        s,
-                        t,
-                        stream,
-                        chosen,
-                        person,
-                        identified=identified,
-                        period=period,
-                        on_rows=on_rows,
-                    )
-        # An identified export is recorded before its files are in place. Without a
-        # database there is nothing to record, and recording must not create one.
-        if identified and loc.exists:
-            with session(write=True) as s:
-                audit.record(s, "export", None, exporter.audit_change(counts, period))
-
+    counts = exporting.export(
+        in_use(write=False),
+        tables,
+        target,
+        chosen,
+        folder=name == ALL,
+        identified=identified,
+        period=period,
+        progress=progress,
+    )
     if out is not None:
-        for t in tables:
-            target = Path(out) / f"{t.name}.csv" if name == ALL else Path(out)
+        for t, path in zip(tables, exporting.targets(tables, target, name == ALL), strict=True):
             typer.echo(
-                _("Wrote {path} ({rows} rows)").format(path=target, rows=counts[t.name]), err=True
+                _("Wrote {path} ({rows} rows)").format(path=path, rows=counts[t.name]), err=True
             )
 
 
@@ -205,7 +163,8 @@ class _DryRun(Exception):
 @app.command("import")
 def import_rows(
     table: Annotated[
-        str, typer.Argument(help="participants, contacts, placements, progress or all.")
+        str,
+        typer.Argument(help=vocabulary.listed(vocabulary.EXPORT_TABLES) + " or all."),
     ],
     path: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV file (a folder for all).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only check; store nothing.")] = False,
@@ -219,10 +178,9 @@ def import_rows(
     Example: ipsung import participants data/import-sample.csv --dry-run
     Whole caseload: ipsung export all --identified --out old/ && ipsung --db new.db import all old/
     """
-    from ipsung import rules
     from ipsung.usecases import importing as importer
 
-    table = rules.parse_choice(table, (*importer.TABLES, "all"), "TABLE")
+    table = vocabulary.parse_choice(table, (*vocabulary.EXPORT_TABLES, ALL), "TABLE")
     try:
         # A dry run checks inside a transaction that is rolled back, and creates no file.
         with session(write=not dry_run) as s:

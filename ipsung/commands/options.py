@@ -1,14 +1,14 @@
 """What the commands share: global state, opening the database, prompting, parsing what was
 typed, printing, and the options several commands take.
 
-Imports no command (cli.py imports them all, and each imports this). Only typer and the
-standard library at the top: `--help` and `screen` must start fast, so the database, the
-models and pydantic are imported inside the helpers that need them.
+Imports no command (cli.py imports them all, and each imports this). Only typer, the
+standard library and the light vocabulary at the top: `--help` and `screen` must start
+fast, so the database, the models and pydantic are imported inside the helpers that
+need them. Help texts list their choices from `vocabulary`, where the codes are defined.
 """
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +17,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ipsung.errors import BadInput
+from ipsung import vocabulary
+from ipsung.errors import BadInput, without_cpr_numbers
 from ipsung.i18n import _
 
 T = TypeVar("T")
@@ -29,17 +30,19 @@ def today() -> date:
     return date.fromisoformat(fixed) if fixed else date.today()
 
 
-# A CPR number identifies a person: whatever path an error took, it is not repeated.
-_CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
-
-
 def error_line(message: str) -> None:
-    message = _CPR_LIKE.sub(_("(a CPR-like number)"), message)
+    # A CPR number identifies a person: whatever path an error took, it is not repeated.
+    message = without_cpr_numbers(message)
     typer.echo(_("Error: {message}").format(message=message), err=True)
 
 
 def warn(message: str) -> None:
     typer.echo(_("Warning: {message}").format(message=message), err=True)
+
+
+def echo(text: str) -> None:
+    """What a renderer made, for people, on stdout."""
+    typer.echo(text)
 
 
 class State:
@@ -60,9 +63,9 @@ def location():
     return db.resolve(state.db)
 
 
-def _in_use(write: bool):
-    """The database in use; a read of a missing file says so, and answers as for an empty
-    caseload."""
+def in_use(write: bool):
+    """The database in use; a read of a missing file says so (and answers as for an empty
+    caseload)."""
     loc = location()
     if not write and not loc.exists:
         typer.echo(_("Note: there is no database at {path} yet").format(path=loc.path), err=True)
@@ -71,20 +74,20 @@ def _in_use(write: bool):
 
 @contextmanager
 def session(write: bool) -> Iterator[Any]:
-    """One transaction on the database in use."""
+    """One ORM transaction on the database in use, for the use cases."""
     from ipsung.store import db
 
-    with db.session(_in_use(write), write=write) as s:
+    with db.session(in_use(write), write=write) as s:
         yield s
 
 
 @contextmanager
 def reading() -> Iterator[Any]:
-    """A read-only transaction as a plain Core connection, for the reports that never need
-    the ORM (it is slow to import); otherwise as session(write=False)."""
+    """One read-only transaction as a plain Core connection, for the reports (they never
+    load the ORM, which is slow to import)."""
     from ipsung.store import db
 
-    with db.reading(_in_use(write=False)) as conn:
+    with db.reading(in_use(write=False)) as conn:
         yield conn
 
 
@@ -104,17 +107,8 @@ def parse_date(text: str, option: str) -> date:
     return rules.parse_date(text, today(), option)
 
 
-YES = {"y", "yes", "j", "ja"}
-NO = {"n", "no", "nej"}
-
-
 def parse_yes_no(text: str) -> bool:
-    value = text.strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise BadInput(_("answer y/yes/j/ja or n/no/nej"))
+    return vocabulary.parse_yes_no(text)
 
 
 def ask(label: str, parse: Callable[[str], T], default: str | None = None) -> T:
@@ -138,32 +132,45 @@ def require(
     raise BadInput(_("missing {option}").format(option=option))
 
 
-def build(model: Callable[..., T], **fields: Any) -> T:
-    """A pydantic model from parsed values; validation errors become `field: message` lines."""
-    from pydantic import ValidationError
+def choice(
+    value: str | None, choices: tuple[str, ...], option: str, label: str, default: str | None = None
+) -> str:
+    """A value from a fixed list: given, asked for at a terminal (choices shown), or default."""
+    if value is not None:
+        return vocabulary.parse_choice(value, choices, option)
+    if default is not None and not interactive():
+        return default
+    return require(
+        None,
+        option,
+        f"{label} ({vocabulary.listed(choices)})",
+        lambda t: vocabulary.parse_choice(t, choices, option),
+        default,
+    )
+
+
+def checked(model, values: dict) -> Any:
+    """A row of schemas.py from the values typed at the command line; a problem is bad
+    input naming the option."""
+    return model.check(values, today(), "option")
+
+
+def case_id(text: str) -> int:
+    """A case id typed at a prompt."""
+    from ipsung.errors import shown
 
     try:
-        return model(**fields)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            field = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "input"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{field}: {message}")
-        raise BadInput("; ".join(lines)) from None
+        return int(text.strip())
+    except ValueError:
+        raise BadInput(
+            _("'{value}' is not a case id").format(value=shown(text)), "PARTICIPANT"
+        ) from None
 
 
-def console():
-    from ipsung.render.text import Out
-
-    return Out()
-
-
-def table(*headers: str):
-    """An aligned table for people; plain text when piped or with NO_COLOR."""
-    from ipsung.render.text import Table
-
-    return Table(*headers)
+def _or(choices) -> str:
+    """`a, b or c`, for help texts."""
+    *first, last = choices
+    return _("{choices} or {last}").format(choices=vocabulary.listed(first), last=last)
 
 
 # --- the person screened and the options of a case ---
@@ -189,7 +196,7 @@ def parse_evidence(diagnosis: list[str] | None, mistrivsel: list[str] | None):
     from ipsung import rules
 
     diagnoses = tuple(dict.fromkeys(rules.parse_diagnosis(d) for d in _split(diagnosis)))
-    signs = tuple(dict.fromkeys(rules.parse_mistrivsel_sign(s) for s in _split(mistrivsel)))
+    signs = tuple(dict.fromkeys(vocabulary.parse_mistrivsel_sign(s) for s in _split(mistrivsel)))
     return diagnoses, signs
 
 
@@ -198,34 +205,23 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
 
 
-def render_screening(screening, on: date) -> None:
-    from ipsung import rules
-
-    verdict = _("Eligible") if screening.eligible else _("Not eligible")
-    typer.echo(
-        _("{verdict} for IPS Ung (age {age} on {on})").format(
-            verdict=verdict, age=screening.age, on=rules.format_date(on)
-        )
-    )
-    for c in screening.criteria:
-        mark = _("pass") if c.passed else _("FAIL")
-        typer.echo(f"  {mark:<4}  {c.name:<13} {c.reason}")
-    if screening.next_step:
-        typer.echo(_("Next step: {step}").format(step=screening.next_step))
-
-
 DiagnosisOpt = Annotated[
     list[str] | None,
     typer.Option("--diagnosis", help="ICD-10 F code, e.g. F90, F84.0, DF900 (repeatable)."),
 ]
-MistrivselOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--mistrivsel",
-        help="Sign of mistrivsel: sadness, anxiety, isolation, absence, school-refusal "
-        "(or tristhed, angst, fravær, skolevægring; repeatable).",
-    ),
-]
+
+
+def _mistrivsel_help() -> str:
+    from ipsung.store import refdata
+
+    signs = refdata.mistrivsel_signs()
+    danish = [s["da"] for code, s in signs.items() if s["da"] != code]
+    return _("Sign of mistrivsel: {signs} (or {danish}; repeatable).").format(
+        signs=vocabulary.listed(signs), danish=vocabulary.listed(danish)
+    )
+
+
+MistrivselOpt = Annotated[list[str] | None, typer.Option("--mistrivsel", help=_mistrivsel_help())]
 UnderAssessmentOpt = Annotated[
     bool, typer.Option("--under-assessment", help="Under assessment for unclear symptoms.")
 ]
@@ -254,11 +250,7 @@ ReferralDateOpt = Annotated[
 ]
 ReferredByOpt = Annotated[
     str | None,
-    typer.Option(
-        "--referred-by",
-        help="psychiatry, child-family, school, internship-coordinator, "
-        "education-guidance, youth-guide, employer, jobcenter, other.",
-    ),
+    typer.Option("--referred-by", help=vocabulary.listed(vocabulary.referral_sources()) + "."),
 ]
 MaybeUnderAssessmentOpt = Annotated[
     bool | None,
@@ -270,6 +262,4 @@ MaybeUnderAssessmentOpt = Annotated[
 GoalOpt = Annotated[
     str | None, typer.Option("--goal", help="The young person's own dream or wish.")
 ]
-PathwayOpt = Annotated[
-    str | None, typer.Option("--pathway", help="job-placement, job-development or education.")
-]
+PathwayOpt = Annotated[str | None, typer.Option("--pathway", help=_or(vocabulary.PATHWAYS) + ".")]

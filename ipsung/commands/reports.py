@@ -7,12 +7,10 @@ import typer
 
 from ipsung.commands.options import (
     JsonOpt,
-    console,
+    echo,
     parse_date,
     print_json,
     reading,
-    session,
-    table,
     today,
 )
 from ipsung.i18n import _
@@ -41,7 +39,7 @@ def outcomes(
 
     Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by consultant --quarterly
     """
-    from ipsung.render import outcomes as report_view
+    from ipsung.render import outcomes as outcome_view
     from ipsung.reports import outcomes as figures
 
     start = parse_date(from_, "--from") if from_ else None
@@ -51,7 +49,7 @@ def outcomes(
     if json_out:
         print_json(document)
     else:
-        report_view.render_outcomes(document, console(), table)
+        echo(outcome_view.outcomes_page(document))
 
 
 @app.command()
@@ -64,16 +62,16 @@ def fidelity(
 
     Example: ipsung fidelity --json
     """
-    from ipsung.render import outcomes as report_view
+    from ipsung.render import outcomes as outcome_view
     from ipsung.reports import fidelity as indicators
 
     day = parse_date(on, "--on")
-    with session(write=False) as s:
-        document = indicators.fidelity(s, day)
+    with reading() as conn:
+        document = indicators.fidelity(conn, day)
     if json_out:
         print_json(document)
     else:
-        report_view.render_fidelity(document, console(), table)
+        echo(outcome_view.fidelity_page(document))
 
 
 @app.command()
@@ -90,22 +88,13 @@ def report(
     """
     from pathlib import Path
 
-    from ipsung.render import report_html
-    from ipsung.reports import due as workload
-    from ipsung.reports import outcomes
-    from ipsung.store import safe_files
+    from ipsung.errors import BadInput
+    from ipsung.reports import committee
 
     start = parse_date(from_, "--from") if from_ else None
     end = parse_date(to, "--to") if to else None
     if start and end and start > end:
-        from ipsung.errors import BadInput
-
         raise BadInput(_("--from lies after --to"))
-    day = today()
     with reading() as conn:
-        cases = outcomes.gather(conn, start, end, day)
-        capacity = workload.capacity(conn, day)
-    document = outcomes.summarise(cases, day, start, end, quarterly=True)
-    page = report_html.render(capacity, document, report_html.progress_means(cases), day)
-    path = safe_files.write_text(Path(out), page, "--out")
+        path = committee.write_report(conn, Path(out), today(), start, end)
     typer.echo(_("Wrote {path}").format(path=path))

@@ -9,14 +9,14 @@ import typer
 from ipsung.commands.options import (
     JsonOpt,
     ask,
-    console,
+    echo,
+    in_use,
     interactive,
     location,
     parse_date,
     parse_yes_no,
     print_json,
-    session,
-    table,
+    reading,
     today,
     warn,
 )
@@ -48,30 +48,15 @@ def audit_log(
 
     Example: ipsung audit 12
     """
-    from ipsung.usecases import safety as maintenance
+    from ipsung.render import safety as safety_view
+    from ipsung.store import audit
 
-    with session(write=False) as s:
-        rows = [
-            {
-                "id": e.id,
-                "at": e.at,
-                "os_user": e.os_user,
-                "command": e.command,
-                "participant_id": e.participant_id,
-                "change": e.change,
-            }
-            for e in maintenance.audit_entries(s, participant, limit)
-        ]
+    with reading() as conn:
+        rows = audit.entries(conn, participant, limit)
     if json_out:
         print_json(rows)
-        return
-    if not rows:
-        typer.echo(_("The audit log is empty."))
-        return
-    t = table(_("time (UTC)"), _("user"), _("command"), _("case"), _("change"))
-    for r in rows:
-        t.add_row(r["at"], r["os_user"], r["command"], str(r["participant_id"] or "-"), r["change"])
-    console().print(t)
+    else:
+        echo(safety_view.audit_page(rows))
 
 
 @app.command()
@@ -83,14 +68,9 @@ def backup(
 
     Example: ipsung backup /media/usb/ipsung-2026-11-23.db
     """
-    from ipsung.store import audit
-    from ipsung.usecases import safety as maintenance
+    from ipsung.usecases import safety
 
-    loc = location()
-    written = maintenance.backup(loc, path)
-    with session(write=True) as s:
-        audit.record(s, "backup", None, "backup copy made")
-    for f in written:
+    for f in safety.backup(location(), path):
         typer.echo(_("Wrote {path}").format(path=f))
 
 
@@ -99,14 +79,14 @@ def check(json_out: JsonOpt = False) -> None:
     """SQLite's integrity and foreign-key checks (on a team database: its constraints and
     the audit trigger) and the effort's rule checks; exit 1 when anything is wrong.
     Example: ipsung check"""
-    from ipsung.usecases import safety as maintenance
+    from ipsung.reports import checks
 
     loc = location()
-    problems = maintenance.file_checks(loc.path) if loc.exists and not loc.is_server else []
-    with session(write=False) as s:
+    problems = checks.file_checks(loc.path) if loc.exists and not loc.is_server else []
+    with reading() as conn:
         if loc.is_server:
-            problems += maintenance.server_checks(s)
-        problems += maintenance.rule_checks(s, today())
+            problems += checks.server_checks(conn)
+        problems += checks.rule_checks(conn, today())
     if json_out:
         print_json({"ok": not problems, "problems": [p.as_dict() for p in problems]})
     elif problems:
@@ -128,7 +108,7 @@ def anonymize(
     """Remove names, CPR numbers, birth dates, goals and notes of cases closed before a day;
     the anonymous statistics stay. Example: ipsung anonymize --closed-before 01-01-2025 --yes"""
     from ipsung import rules
-    from ipsung.usecases import safety as maintenance
+    from ipsung.usecases import safety
 
     day = parse_date(closed_before, "--closed-before")
     confirm(
@@ -137,11 +117,7 @@ def anonymize(
         ),
         yes,
     )
-    loc = location()
-    with session(write=True) as s:
-        ids = maintenance.anonymize(s, day)
-    if loc.exists and not loc.is_server:  # a server's files are its own (see maintenance)
-        maintenance.scrub_file(loc.path)
+    ids = safety.anonymize_closed(in_use(write=True), day)
     typer.echo(_("Anonymised {n} case(s)").format(n=len(ids)))
     if ids:
         warn(_("backup copies made earlier still hold the removed data"))
@@ -156,14 +132,8 @@ def erase(
 
     Example: ipsung erase 12 --yes
     """
-    from ipsung.usecases import safety as maintenance
+    from ipsung.usecases import safety
 
     confirm(_("Delete case {id} and everything about it?").format(id=participant), yes)
-    loc = location()
-    if not loc.exists:
-        raise BadInput(_("PARTICIPANT: no case with id {id}").format(id=participant))
-    with session(write=True) as s:
-        maintenance.erase(s, participant)
-    if not loc.is_server:
-        maintenance.scrub_file(loc.path)
+    safety.erase(location(), participant)
     typer.echo(_("Case {id} erased").format(id=participant))

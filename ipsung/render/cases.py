@@ -1,14 +1,15 @@
-"""One case as the JSON document of SPEC §6 and as a readable page for a consultant."""
+"""One case as the JSON document of SPEC §6 and as a readable page for a consultant; a
+screening's verdict and reasons."""
 
 from datetime import date
 
 from ipsung import rules
 from ipsung.i18n import _
-from ipsung.models import Participant
+from ipsung.render.text import Page, Table
 from ipsung.store import refdata
 
 
-def detail(case: Participant, today: date, reveal_cpr: bool = False) -> dict:
+def document(case, today: date, reveal_cpr: bool = False) -> dict:
     """The `show --json` document of SPEC §6, keys in its order; the CPR number is masked
     unless asked for. A plain dict, not a pydantic model: `show` must start fast."""
     cpr = rules.format_cpr(case.cpr) if reveal_cpr else rules.mask_cpr(case.cpr)
@@ -76,12 +77,13 @@ def diagnosis_label(code: str) -> str:
     return f"{code} {names['en']} ({names['da']})" if names else code
 
 
-def render(d: dict, console) -> None:
+def page(d: dict) -> str:
     """A readable page: the case, its screening, then the timeline."""
+    console = Page()
     fmt = rules.format_date
     screening = d["screening"]
     title = f"{d['name'] or _('(anonymised)')}  ({d['status']})"
-    console.print(f"{_('Case')} {d['id']}  {title}", style="bold")
+    console.add(f"{_('Case')} {d['id']}  {title}", style="bold")
     lines = [
         (_("CPR"), d["cpr"] or "-"),
         (_("Born"), f"{fmt(d['birth_date'])} ({_('age')} {d['age']})"),
@@ -101,7 +103,7 @@ def render(d: dict, console) -> None:
         lines.append((_("Screening override"), screening["override_reason"]))
     width = max(len(label) for label, _value in lines)
     for label, value in lines:
-        console.print(f"  {label:<{width}}  {value}")
+        console.add(f"  {label:<{width}}  {value}")
 
     events = [(c["date"], _("contact"), _contact_text(c)) for c in d["contacts"]]
     for p in d["placements"]:
@@ -122,13 +124,14 @@ def render(d: dict, console) -> None:
                 f"outlook {r['outlook']}, insight {r['insight']}, skills {r['skills']}",
             )
         )
-    console.print()
+    console.add()
     if not events:
-        console.print(_("No contacts, placements or ratings yet."))
-        return
-    console.print(_("Timeline"), style="bold")
+        console.add(_("No contacts, placements or ratings yet."))
+        return console.text()
+    console.add(_("Timeline"), style="bold")
     for day, what, text in sorted(events, key=lambda e: e[0]):
-        console.print(f"  {fmt(day)}  {what:<13} {text}")
+        console.add(f"  {fmt(day)}  {what:<13} {text}")
+    return console.text()
 
 
 def _contact_text(c: dict) -> str:
@@ -148,3 +151,45 @@ def _placement_text(p: dict) -> str:
     if p["hours"] is not None:
         parts.append(f"{p['hours']:g} h/week")
     return ", ".join(parts)
+
+
+def screening(result, on: date) -> str:
+    """A screening's verdict, one line per criterion with its reason, and the next step."""
+    verdict = _("Eligible") if result.eligible else _("Not eligible")
+    lines = [
+        _("{verdict} for IPS Ung (age {age} on {on})").format(
+            verdict=verdict, age=result.age, on=rules.format_date(on)
+        )
+    ]
+    for c in result.criteria:
+        mark = _("pass") if c.passed else _("FAIL")
+        lines.append(f"  {mark:<4}  {c.name:<13} {c.reason}")
+    if result.next_step:
+        lines.append(_("Next step: {step}").format(step=result.next_step))
+    return "\n".join(lines)
+
+
+def list_page(documents: list[dict], status: str) -> str:
+    """`ipsung list`: a row per case."""
+    if not documents:
+        return _("No {status} cases.").format(status=status if status != "all" else "")
+    t = Table(
+        _("id"),
+        _("name"),
+        _("status"),
+        _("consultant"),
+        _("track"),
+        _("enrolled"),
+        _("last youth contact"),
+    )
+    for d in documents:
+        t.add_row(
+            str(d["id"]),
+            d["name"] or _("(anonymised)"),
+            d["status"],
+            d["consultant"] or "-",
+            d["track"],
+            rules.format_date(d["enrolled_on"]) or "-",
+            rules.format_date(d["last_youth_contact"]) or "-",
+        )
+    return t.render()

@@ -2,6 +2,7 @@
 glance, then the breakdowns and the definitions."""
 
 from ipsung.i18n import _
+from ipsung.render.text import Page, Table
 from ipsung.rules import format_date
 
 BAR_WIDTH = 40
@@ -26,7 +27,8 @@ def gauge(share: float | None, target: float) -> str:
     return "".join(cells)
 
 
-def render_outcomes(d: dict, console, table) -> None:
+def outcomes_page(d: dict) -> str:
+    console, table = Page(), Table
     period = (
         _("all enrolments")
         if not (d["from"] or d["to"])
@@ -34,11 +36,11 @@ def render_outcomes(d: dict, console, table) -> None:
             a=format_date(d["from"]) or "…", b=format_date(d["to"]) or "…"
         )
     )
-    console.print(
+    console.add(
         _("Outcomes: {period}, as of {day}").format(period=period, day=format_date(d["as_of"]))
     )
     verdict = _("target met") if d["target_met"] else _("target not met")
-    console.print(
+    console.add(
         _(
             "Started job or education: {n} of {cohort} = {share}  (target {target}: {verdict})"
         ).format(
@@ -50,8 +52,8 @@ def render_outcomes(d: dict, console, table) -> None:
         )
     )
     style = "green" if d["target_met"] else "yellow"
-    console.print(f"{gauge(d['share'], d['target'])}  {percent(d['share'])}", style=style)
-    console.print()
+    console.add(f"{gauge(d['share'], d['target'])}  {percent(d['share'])}", style=style)
+    console.add()
 
     t = table(_("figure"), _("value"))
     t.add_row(_("retained 13 weeks"), f"{percent(d['retained_13w'])} (of {d['retained_13w_of']})")
@@ -75,12 +77,12 @@ def render_outcomes(d: dict, console, table) -> None:
             n=progress["rated_twice"],
         ),
     )
-    console.print(t)
+    console.add(t)
 
     kinds = table(_("placements started, by kind"), _("count"))
     for kind, count in d["by_kind"].items():
         kinds.add_row(kind, str(count))
-    console.print(kinds)
+    console.add(kinds)
 
     if "by" in d:
         g = table(
@@ -102,7 +104,7 @@ def render_outcomes(d: dict, console, table) -> None:
                 number(row["median_days_to_first_employer_contact"]),
                 percent(row["weekly_contact_rate"]),
             )
-        console.print(g)
+        console.add(g)
 
     if "quarterly" in d:
         q = table(_("quarter"), _("open"), _("in job/education"), _("share"), _("band"))
@@ -115,25 +117,26 @@ def render_outcomes(d: dict, console, table) -> None:
                 percent(row["share"]),
                 row["band"] or "-",
             )
-        console.print(q)
+        console.add(q)
 
-    console.print(_("Definitions"))
+    console.add(_("Definitions"))
     for name, text in d["definitions"].items():
-        console.print(f"  {name}: {text}")
+        console.add(f"  {name}: {text}")
+    return console.text()
 
 
-def render_fidelity(d: dict, console, table) -> None:
-    console.print(
-        _("Fidelity indicators read from the data, {day}").format(day=format_date(d["on"]))
-    )
+def fidelity_page(d: dict) -> str:
+    console, table = Page(), Table
+    console.add(_("Fidelity indicators read from the data, {day}").format(day=format_date(d["on"])))
     t = table(_("item"), _("figure"), _("score"), _("data"))
     for item in d["items"]:
         data = ", ".join(f"{k}: {v}" for k, v in item["data"].items()) or "-"
         t.add_row(item["item"], number(item["figure"]), number(item["score"]), data)
-    console.print(t)
+    console.add(t)
     for item in d["items"]:
-        console.print(f"  {item['item']}: {item['note']}")
-    console.print()
-    console.print(_("Needs a human review (not readable from the data):"))
+        console.add(f"  {item['item']}: {item['note']}")
+    console.add()
+    console.add(_("Needs a human review (not readable from the data):"))
     for name in d["needs_review"]:
-        console.print(f"  - {name}")
+        console.add(f"  - {name}")
+    return console.text()

@@ -12,10 +12,10 @@ from datetime import date
 from html import escape
 
 from ipsung.i18n import _
-from ipsung.reports import measures
-from ipsung.rules import format_date
+from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
+from ipsung.vocabulary import DIMENSIONS
 
-SMALL = 5  # counts below this (except 0) are hidden
+SMALL = SMALL_COUNT  # counts below this (except 0) are hidden
 BAR_COLOUR = "#2b6cb0"
 TARGET_COLOUR = "#c53030"
 MUTED = "#a0aec0"
@@ -131,7 +131,7 @@ def quarterly_chart(rows: list[dict]) -> str:
     # The axis runs to 60 % or the highest share shown, whichever is more: room for the bands.
     top = max([0.6] + [sh for sh in shares if sh is not None])
     body = [f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{MUTED}"/>']
-    for floor, name in measures.QUARTERLY_BANDS:
+    for floor, name in QUARTERLY_BANDS:
         y = bottom - plot_h * floor / top
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="4 3" stroke-width="1"/>'
@@ -165,7 +165,7 @@ def progress_chart(progress: dict) -> str:
     """Mean first and latest rating (1-5) on each dimension."""
     width, row_h, label_w, bar_w = 520, 34, 150, 320
     body = []
-    for i, dim in enumerate(measures.DIMENSIONS):
+    for i, dim in enumerate(DIMENSIONS):
         y = 4 + i * row_h
         first, latest = progress["first"][dim], progress["latest"][dim]
         body.append(_text(label_w - 6, y + 16, _(DIMENSION_NAMES[dim]), "end"))
@@ -190,22 +190,6 @@ DIMENSION_NAMES = {
     "insight": "Insight (Indsigt)",
     "skills": "Skills (Kompetencer)",
 }
-
-
-def progress_means(cases: list[measures.CaseOutcome]) -> dict:
-    """Mean first and latest rating per dimension, over cases rated at least twice; hidden
-    when fewer than 5 such cases."""
-    rated = [c for c in cases if c.rated_twice]
-    result = {"rated": len(rated), "first": {}, "latest": {}}
-    for i, dim in enumerate(measures.DIMENSIONS):
-        enough = len(rated) >= SMALL
-        result["first"][dim] = (
-            sum(c.first_rating[i] for c in rated) / len(rated) if enough else None
-        )
-        result["latest"][dim] = (
-            sum(c.latest_rating[i] for c in rated) / len(rated) if enough else None
-        )
-    return result
 
 
 # --- the page -----------------------------------------------------------------------------

@@ -1,20 +1,21 @@
-"""Plain text for people: aligned tables and a little emphasis, no rich needed.
+"""Plain text for people: aligned tables, a little emphasis, pages of lines.
 
 Tables of twelve thousand rows must print at once, and piped output must be plain: so
 columns are padded by hand, and colour is used only at a terminal without NO_COLOR.
+Renderers build a Page and return its text; the commands print it.
 """
 
 import os
 import sys
 from typing import NamedTuple
 
-import typer
-
+# ANSI: the bytes click's style() writes for these, so that colour looks as it always has.
+RESET = "\x1b[0m"
 STYLES = {
-    "bold": {"bold": True},
-    "red": {"fg": "red", "bold": True},
-    "yellow": {"fg": "yellow", "bold": True},
-    "green": {"fg": "green"},
+    "bold": "\x1b[1m",
+    "red": "\x1b[31m\x1b[1m",
+    "yellow": "\x1b[33m\x1b[1m",
+    "green": "\x1b[32m",
 }
 
 
@@ -27,7 +28,7 @@ def styled(text: str, style: str | None) -> str:
 
 
 def _styled(text: str, style: str) -> str:
-    return typer.style(text, **STYLES[style])
+    return f"{STYLES[style]}{text}{RESET}"
 
 
 class Cell(NamedTuple):
@@ -66,8 +67,14 @@ class Table:
         return "\n".join(lines)
 
 
-class Out:
-    """What commands print to stdout for people."""
+class Page:
+    """Lines for people, built up and printed at once."""
 
-    def print(self, item: "str | Table" = "", style: str | None = None) -> None:
-        typer.echo(item.render() if isinstance(item, Table) else styled(item, style))
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, item: "str | Table" = "", style: str | None = None) -> None:
+        self.lines.append(item.render() if isinstance(item, Table) else styled(item, style))
+
+    def text(self) -> str:
+        return "\n".join(self.lines)

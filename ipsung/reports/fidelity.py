@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from statistics import mean
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
-from ipsung import rules
 from ipsung.i18n import _
-from ipsung.models import Consultant, Contact, Participant, Placement
-from ipsung.usecases import consultants as service
+from ipsung.store import team
+from ipsung.store.tables import consultants, contacts, open_on, participants, placements
+from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS
 
 JOB_DEVELOPMENT_WEEKS = 8
 FOLLOW_ALONG_WEEKS = 4
@@ -63,30 +63,31 @@ def _item(name: str, figure, score: int | None, data: dict, note: str) -> dict:
     return {"item": name, "figure": figure, "score": score, "data": data, "note": note}
 
 
-def _caseload(session: Session, on: date) -> dict:
-    loads = service.consultant_loads(session, on, active_only=True)
-    largest = max((x.open_cases for x in loads), default=None)
+def _caseload(conn: Connection, on: date) -> dict:
+    loads = [m for m in team.members(conn, on) if m.active]
+    largest = max((m.open_cases for m in loads), default=None)
     return _item(
         "caseload size",
         largest,
         score_at_most(largest, CASELOAD_ANCHORS),
-        {x.consultant.name: x.open_cases for x in loads},
+        {m.name: m.open_cases for m in loads},
         _("largest caseload of an active consultant on the day; 20 or fewer scores 5"),
     )
 
 
-def _rapid_job_search(session: Session, on: date) -> dict:
+def _rapid_job_search(conn: Connection, on: date) -> dict:
     """Days from enrolment to the first employer contact, for cases enrolled in the last year."""
+    c, p = contacts.c, participants.c
     first_contact = (
-        select(Contact.participant_id, func.min(Contact.date).label("first"))
-        .where(Contact.kind == "employer", Contact.participant_id.is_not(None), Contact.date <= on)
-        .group_by(Contact.participant_id)
+        select(c.participant_id, func.min(c.date).label("first"))
+        .where(c.kind == "employer", c.participant_id.is_not(None), c.date <= on)
+        .group_by(c.participant_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Participant.enrolled_on, first_contact.c.first)
-        .join(first_contact, first_contact.c.participant_id == Participant.id)
-        .where(Participant.enrolled_on.between(on - timedelta(days=365), on))
+    rows = conn.execute(
+        select(p.enrolled_on, first_contact.c.first)
+        .join(first_contact, first_contact.c.participant_id == p.id)
+        .where(p.enrolled_on.between(on - timedelta(days=365), on))
     ).all()
     days = [max(0, (first - enrolled).days) for enrolled, first in rows]
     average = round(mean(days), 1) if days else None
@@ -102,17 +103,18 @@ def _rapid_job_search(session: Session, on: date) -> dict:
     )
 
 
-def _job_development(session: Session, on: date) -> dict:
+def _job_development(conn: Connection, on: date) -> dict:
     since = on - timedelta(weeks=JOB_DEVELOPMENT_WEEKS)
+    c = contacts.c
     counts = dict(
-        session.execute(
-            select(Consultant.name, func.count(Contact.id))
-            .join(Contact, Contact.consultant_id == Consultant.id)
-            .where(Contact.kind == "employer", Contact.date > since, Contact.date <= on)
-            .group_by(Consultant.name)
+        conn.execute(
+            select(consultants.c.name, func.count(c.id))
+            .join(contacts, c.consultant_id == consultants.c.id)
+            .where(c.kind == "employer", c.date > since, c.date <= on)
+            .group_by(consultants.c.name)
         ).all()
     )
-    active = [x.consultant.name for x in service.consultant_loads(session, on, active_only=True)]
+    active = [m.name for m in team.members(conn, on) if m.active]
     per_week = {name: round(counts.get(name, 0) / JOB_DEVELOPMENT_WEEKS, 1) for name in active}
     average = round(mean(per_week.values()), 1) if per_week else None
     return _item(
@@ -127,26 +129,28 @@ def _job_development(session: Session, on: date) -> dict:
     )
 
 
-def _follow_along(session: Session, on: date) -> dict:
+def _follow_along(conn: Connection, on: date) -> dict:
     """Of the young people in a job or education now, the share with a contact in each of
     the last four weeks."""
+    pl = placements.c
     working = set(
-        session.scalars(
-            select(Placement.participant_id)
-            .join(Participant, Placement.participant_id == Participant.id)
+        conn.scalars(
+            select(pl.participant_id)
+            .join(participants, pl.participant_id == participants.c.id)
             .where(
-                service.open_on(on),
-                Placement.kind.in_(rules.COUNTED_PLACEMENT_KINDS),
-                Placement.start <= on,
-                (Placement.end.is_(None)) | (Placement.end >= on),
+                open_on(on),
+                pl.kind.in_(COUNTED_PLACEMENT_KINDS),
+                pl.start <= on,
+                (pl.end.is_(None)) | (pl.end >= on),
             )
         )
     )
     first_day = on - timedelta(weeks=FOLLOW_ALONG_WEEKS) + timedelta(days=1)
     weeks_with_contact: dict[int, set[int]] = {}
-    for pid, day in session.execute(
-        select(Contact.participant_id, Contact.date).where(
-            Contact.participant_id.in_(working), Contact.date.between(first_day, on)
+    c = contacts.c
+    for pid, day in conn.execute(
+        select(c.participant_id, c.date).where(
+            c.participant_id.in_(working), c.date.between(first_day, on)
         )
     ):
         weeks_with_contact.setdefault(pid, set()).add((on - day).days // 7)
@@ -166,11 +170,12 @@ def _follow_along(session: Session, on: date) -> dict:
     )
 
 
-def _diversity(session: Session, on: date) -> list[dict]:
+def _diversity(conn: Connection, on: date) -> list[dict]:
     """Of the placements started in the last 12 months, how varied the kinds and employers are."""
-    rows = session.execute(
-        select(Placement.kind, func.lower(Placement.employer)).where(
-            Placement.start.between(on - timedelta(days=365), on)
+    pl = placements.c
+    rows = conn.execute(
+        select(pl.kind, func.lower(pl.employer)).where(
+            pl.start.between(on - timedelta(days=365), on)
         )
     ).all()
     kinds = Counter(kind for kind, _employer in rows)
@@ -204,12 +209,12 @@ def _diversity(session: Session, on: date) -> list[dict]:
     ]
 
 
-def fidelity(session: Session, on: date) -> dict:
+def fidelity(conn: Connection, on: date) -> dict:
     items = [
-        _caseload(session, on),
-        _rapid_job_search(session, on),
-        _job_development(session, on),
-        _follow_along(session, on),
-        *_diversity(session, on),
+        _caseload(conn, on),
+        _rapid_job_search(conn, on),
+        _job_development(conn, on),
+        _follow_along(conn, on),
+        *_diversity(conn, on),
     ]
     return {"on": on, "items": items, "needs_review": list(NEEDS_REVIEW)}

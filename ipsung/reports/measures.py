@@ -11,13 +11,11 @@ from datetime import date, timedelta
 from statistics import median
 
 from ipsung.i18n import _
-from ipsung.rules import COUNTED_PLACEMENT_KINDS, PLACEMENT_KINDS
+from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT
+from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS, DIMENSIONS, PLACEMENT_KINDS
 
 TARGET_SHARE = 0.5
 RETENTION_WEEKS = (13, 26)
-# The IPS Employment Center's quarterly employment rate, read against its bands.
-QUARTERLY_BANDS = ((0.50, "excellent"), (0.41, "average"), (0.31, "minimal"))
-DIMENSIONS = ("outlook", "insight", "skills")
 WEEK_ZERO = date(1900, 1, 1)  # a Monday, and the first day a date may have (see weeks.py)
 
 DEFINITIONS = {
@@ -188,6 +186,22 @@ def figures(cases: list[CaseOutcome], today: date) -> dict:
         "open_weeks": open_weeks,
         "progress": progress_change(cases),
     }
+
+
+def progress_means(cases: list[CaseOutcome]) -> dict:
+    """Mean first and latest rating per dimension, over cases rated at least twice; hidden
+    when fewer than 5 such cases."""
+    rated = [c for c in cases if c.rated_twice]
+    result = {"rated": len(rated), "first": {}, "latest": {}}
+    for i, dim in enumerate(DIMENSIONS):
+        enough = len(rated) >= SMALL_COUNT
+        result["first"][dim] = (
+            sum(c.first_rating[i] for c in rated) / len(rated) if enough else None
+        )
+        result["latest"][dim] = (
+            sum(c.latest_rating[i] for c in rated) / len(rated) if enough else None
+        )
+    return result
 
 
 # --- quarters ---------------------------------------------------------------------------

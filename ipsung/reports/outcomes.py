@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
-from ipsung import rules
+from ipsung import vocabulary
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
@@ -73,7 +73,7 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
         select(func.count(week.distinct()))
         .where(
             contacts.c.participant_id == p.id,
-            kind_in(contacts.c.kind, rules.YOUTH_CONTACT_KINDS),
+            kind_in(contacts.c.kind, vocabulary.YOUTH_CONTACT_KINDS),
             week.between(contact_week(p.enrolled_on, 6), contact_week(last_open, 1) - 1),
         )
         .scalar_subquery()
@@ -170,7 +170,7 @@ def outcomes(
     if from_ and to and from_ > to:
         raise BadInput(_("--from lies after --to"))
     if by is not None:
-        by = rules.parse_choice(by, GROUPINGS, "--by")
+        by = vocabulary.parse_choice(by, GROUPINGS, "--by")
     with no_cycle_collection():
         return summarise(gather(conn, from_, to, today), today, from_, to, by, quarterly)
 

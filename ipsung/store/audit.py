@@ -8,13 +8,20 @@ who sat at the machine, the database user is the login the server checked the pa
 of, so several consultants' rows are told apart even where they share an OS user name.
 """
 
+from __future__ import annotations
+
 import getpass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
-from ipsung.models import AuditEntry
 from ipsung.store import db
+from ipsung.store.tables import audit_log
+
+if TYPE_CHECKING:  # a write's ORM session, or a report's Core connection: both execute
+    from sqlalchemy.orm import Session
 
 
 def os_user() -> str:
@@ -25,19 +32,31 @@ def os_user() -> str:
 
 
 def record(
-    session: Session, command: str, participant_id: int | None = None, change: str = ""
+    bind: Session | Connection, command: str, participant_id: int | None = None, change: str = ""
 ) -> None:
     """Add one row in the command's own transaction: it lands exactly when the change does."""
     user = os_user()
-    server_user = db.db_user(session)
+    server_user = db.db_user(bind)
     if server_user:
         user = f"{user}@{server_user}"
-    session.add(
-        AuditEntry(
+    bind.execute(
+        insert(audit_log).values(
             at=datetime.now(UTC).isoformat(timespec="seconds"),
-            os_user=user[: AuditEntry.os_user.type.length],
+            os_user=user[: audit_log.c.os_user.type.length],
             command=command,
             participant_id=participant_id,
             change=change,
         )
     )
+
+
+def entries(conn: Connection, participant_id: int | None, limit: int | None) -> list[dict]:
+    """The log's rows, oldest first: all, one case's, or the latest `limit`."""
+    a = audit_log.c
+    query = select(a.id, a.at, a.os_user, a.command, a.participant_id, a.change)
+    if participant_id is not None:
+        query = query.where(a.participant_id == participant_id)
+    query = query.order_by(a.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return [row._asdict() for row in reversed(conn.execute(query).all())]

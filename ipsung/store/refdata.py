@@ -12,14 +12,16 @@ from typing import Any
 
 
 def _load(name: str) -> Any:
-    from importlib import resources  # imports zipfile and more: only when a list is read
+    # A plain file read where the lists lie as files: beside the installed package, or in
+    # a source checkout's data/ folder. importlib.resources (it imports zipfile and more,
+    # a few milliseconds on every start) only for an install that is not plain files.
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "data", package.parent / "data"):
+        if (folder / name).is_file():
+            return json.loads((folder / name).read_text(encoding="utf-8"))
+    from importlib import resources
 
-    try:
-        text = resources.files("ipsung.data").joinpath(name).read_text(encoding="utf-8")
-    except ModuleNotFoundError:
-        # Running from a source checkout without an install: data/ sits beside ipsung/.
-        text = (Path(__file__).parents[2] / "data" / name).read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads(resources.files("ipsung.data").joinpath(name).read_text(encoding="utf-8"))
 
 
 @cache
@@ -39,15 +41,6 @@ def icd10_name(code: str) -> dict[str, str] | None:
     if code in data["subcategories"]:
         return data["subcategories"][code]
     return data["categories"].get(code[:3])
-
-
-def icd10_block(code: str) -> dict[str, str] | None:
-    """The block ('F80-F89 Disorders of psychological development') a code belongs to."""
-    category = code[:3]
-    for block in icd10()["blocks"]:
-        if block["from"] <= category <= block["to"]:
-            return block
-    return None
 
 
 @cache

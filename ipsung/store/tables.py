@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     or_,
 )
 
@@ -185,4 +186,16 @@ def waitlisted_on(day: date):
         p.referral_date <= day,
         or_(p.enrolled_on.is_(None), p.enrolled_on > day),
         or_(p.closed_on.is_(None), p.closed_on > day),
+    )
+
+
+def status():
+    """SQL expression: a case's status, derived from its dates and never stored (so that
+    it cannot disagree with them): closed once `closed_on` is set, waitlisted while it has
+    no `enrolled_on`, otherwise active."""
+    p = participants.c
+    return case(
+        (p.closed_on.is_not(None), "closed"),
+        (p.enrolled_on.is_(None), "waitlisted"),
+        else_="active",
     )

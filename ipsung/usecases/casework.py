@@ -1,12 +1,17 @@
 """Daily work on a case: contacts, placements, aftercare, progress ratings, closing,
-reassignment and corrections (SPEC §6). One transaction per call, as in service.py."""
+reassignment and corrections (SPEC §6).
+
+Each act runs in the caller's transaction (one per command) and writes its audit row; a
+refusal raises, so a refused command changes nothing. Rows come checked by their schema
+(schemas.py); what is checked here is what depends on the case as stored.
+"""
 
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ipsung import rules
+from ipsung import rules, vocabulary
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotFound
 from ipsung.i18n import _
 from ipsung.models import (
@@ -17,14 +22,16 @@ from ipsung.models import (
     Placement,
     ProgressRating,
 )
-from ipsung.store import audit
-from ipsung.usecases import consultants as service
+from ipsung.schemas import CaseRow, ContactRow, PlacementRow, RatingRow
+from ipsung.store import audit, team
+from ipsung.usecases import consultants
+from ipsung.usecases.intake import duplicate_cpr, free_places_named
 
 
 def _case(session: Session, participant_id: int) -> Participant:
     case = session.get(Participant, participant_id)
     if case is None:
-        raise NotFound(_("PARTICIPANT: no case with id {id}").format(id=participant_id))
+        raise NotFound(_("no case with id {id}").format(id=participant_id), "PARTICIPANT")
     return case
 
 
@@ -65,45 +72,24 @@ def _enrolled(case: Participant) -> date:
 # --- contacts ---------------------------------------------------------------------------
 
 
-def log_contact(
-    session: Session,
-    participant_id: int | None,
-    kind: str,
-    day: date,
-    today: date,
-    channel: str = "in-person",
-    minutes: int | None = None,
-    note: str | None = None,
-    employer: str | None = None,
-    consultant: str | None = None,
-) -> Contact:
-    kind = rules.parse_choice(kind, rules.CONTACT_KINDS, "--kind")
-    channel = rules.parse_choice(channel, rules.CHANNELS, "--channel")
-    rules.not_in_future(day, today, "--date")
-    minutes = rules.parse_minutes(minutes)
-    employer = " ".join(employer.split()) if employer else None
-    if participant_id is None:
-        if kind != "employer":
-            raise BadInput(_("PARTICIPANT: needed for a {kind} contact").format(kind=kind))
-        if not employer:
-            raise BadInput(
-                _("--employer: name the company for job development without a participant")
-            )
-        owner = _contact_consultant(session, consultant)
+def log_contact(session: Session, row: ContactRow, today: date) -> Contact:
+    """A contact with or about a young person, or job development with a company."""
+    if row.participant_id is None:
+        owner = _contact_consultant(session, row.consultant)
         case = None
     else:
-        case = _open_case(session, participant_id)
-        _not_before(day, case.referral_date, "--date", _("referral date"))
-        owner = service.find_consultant(session, consultant) if consultant else case.consultant
+        case = _open_case(session, row.participant_id)
+        _not_before(row.day, case.referral_date, "--date", _("referral date"))
+        owner = consultants.find(session, row.consultant) if row.consultant else case.consultant
     contact = Contact(
         participant_id=case.id if case else None,
         consultant_id=owner.id if owner else None,
-        date=day,
-        kind=kind,
-        channel=channel,
-        minutes=minutes,
-        note=note.strip() or None if note else None,
-        employer=employer,
+        date=row.day,
+        kind=row.kind,
+        channel=row.channel,
+        minutes=row.minutes,
+        note=row.note,
+        employer=row.employer,
     )
     session.add(contact)
     session.flush()
@@ -111,7 +97,7 @@ def log_contact(
         session,
         "log-contact",
         contact.participant_id,
-        f"contact {contact.id} kind={kind} date={day.isoformat()} channel={channel}",
+        f"contact {contact.id} kind={row.kind} date={row.day.isoformat()} channel={row.channel}",
     )
     return contact
 
@@ -119,7 +105,7 @@ def log_contact(
 def _contact_consultant(session: Session, name: str | None) -> Consultant:
     """Job development belongs to a consultant: the one named, or the only active one."""
     if name:
-        return service.find_consultant(session, name)
+        return consultants.find(session, name)
     active = session.scalars(select(Consultant).where(Consultant.active)).all()
     if len(active) == 1:
         return active[0]
@@ -129,20 +115,9 @@ def _contact_consultant(session: Session, name: str | None) -> Consultant:
 # --- placements -------------------------------------------------------------------------
 
 
-def add_placement(
-    session: Session,
-    participant_id: int,
-    kind: str,
-    start: date,
-    today: date,
-    hours: float | None = None,
-    employer: str | None = None,
-) -> Placement:
-    kind = rules.parse_choice(kind, rules.PLACEMENT_KINDS, "--kind")
-    hours = rules.parse_hours(hours)
-    employer = " ".join(employer.split()) if employer else None
-    case = _open_case(session, participant_id)
-    rules.not_in_future(start, today, "--start")
+def add_placement(session: Session, row: PlacementRow, today: date) -> Placement:
+    kind, start, employer = row.kind, row.start, row.employer
+    case = _open_case(session, row.participant_id)
     _not_before(start, _enrolled(case), "--start", _("enrolment"))
     open_of_kind = session.execute(
         select(Placement.id, Placement.employer).where(
@@ -165,7 +140,7 @@ def add_placement(
             ).format(id=case.id, kind=kind, p=same)
         )
     placement = Placement(
-        participant_id=case.id, kind=kind, start=start, hours=hours, employer=employer
+        participant_id=case.id, kind=kind, start=start, hours=row.hours, employer=employer
     )
     session.add(placement)
     session.flush()
@@ -251,32 +226,19 @@ def end_aftercare(session: Session, participant_id: int, end: date, today: date)
 # --- progress ---------------------------------------------------------------------------
 
 
-def rate_progress(
-    session: Session,
-    participant_id: int,
-    outlook: int,
-    insight: int,
-    skills: int,
-    day: date,
-    today: date,
-) -> ProgressRating:
+def rate_progress(session: Session, row: RatingRow, today: date) -> ProgressRating:
     """The young person's own rating on Udsyn (outlook), Indsigt (insight), Kompetencer (skills)."""
-    ratings = {
-        "outlook": rules.parse_rating(outlook, "--outlook"),
-        "insight": rules.parse_rating(insight, "--insight"),
-        "skills": rules.parse_rating(skills, "--skills"),
-    }
-    case = _open_case(session, participant_id)
-    rules.not_in_future(day, today, "--date")
-    _not_before(day, case.referral_date, "--date", _("referral date"))
-    rating = ProgressRating(participant_id=case.id, date=day, **ratings)
+    case = _open_case(session, row.participant_id)
+    _not_before(row.day, case.referral_date, "--date", _("referral date"))
+    ratings = {"outlook": row.outlook, "insight": row.insight, "skills": row.skills}
+    rating = ProgressRating(participant_id=case.id, date=row.day, **ratings)
     session.add(rating)
     session.flush()
     audit.record(
         session,
         "progress",
         case.id,
-        f"rating {rating.id} date={day.isoformat()} "
+        f"rating {rating.id} date={row.day.isoformat()} "
         + " ".join(f"{k}={v}" for k, v in ratings.items()),
     )
     return rating
@@ -290,7 +252,7 @@ def close_case(
 ) -> tuple[Participant, bool]:
     """Close a case. Returns the case and whether a closing three-party contact was logged
     (the caller warns when not: IPS ends a course with a three-party conversation)."""
-    reason = rules.parse_choice(reason, rules.CLOSE_REASONS, "--reason")
+    reason = vocabulary.parse_choice(reason, vocabulary.CLOSE_REASONS, "--reason")
     case = _open_case(session, participant_id)
     rules.not_in_future(day, today, "--date")
     _not_before(day, case.enrolled_on or case.referral_date, "--date", _("enrolment"))
@@ -345,24 +307,17 @@ def reassign(
     """Give a case to another consultant (capacity rules apply). A waitlisted case comes off
     the waitlist and is enrolled today. Returns the case and whether it was waitlisted."""
     case = _open_case(session, participant_id)
-    target = service.find_consultant(session, to)
+    target = consultants.find(session, to)
     if not target.active:
         raise BadInput(_("consultant '{name}' is not active").format(name=target.name))
     if case.consultant_id == target.id:
         raise BadInput(_("case {id} is already with {name}").format(id=case.id, name=target.name))
-    load = service.open_cases_by_consultant(session, today).get(target.id, 0)
+    members = team.members(session.connection(), today)
+    load = next(m.open_cases for m in members if m.id == target.id)
     if load >= target.max_caseload:
-        room = [
-            f"{x.consultant.name} ({x.free})"
-            for x in service.consultant_loads(session, today, active_only=True)
-            if x.free > 0
-        ]
         raise CapacityFull(
             _("{name} is full ({n} of {max}); free places: {room}").format(
-                name=target.name,
-                n=load,
-                max=target.max_caseload,
-                room=", ".join(room) or _("none in the team"),
+                name=target.name, n=load, max=target.max_caseload, room=free_places_named(members)
             )
         )
     was_waitlisted = case.enrolled_on is None
@@ -383,49 +338,61 @@ def reassign(
 # --- corrections ------------------------------------------------------------------------
 
 
+# The fields `edit` corrects: those of intake.
+EDITABLE = (
+    "name",
+    "cpr",
+    "birth_date",
+    "referral_date",
+    "referred_by",
+    "diagnoses",
+    "under_assessment",
+    "mistrivsel",
+    "substance",
+    "motivated",
+    "normal_cognition",
+    "goal",
+    "pathway",
+)
+
+
+def _as_row(case: Participant) -> dict:
+    """The case's intake fields as CaseRow has them (lists as tuples)."""
+    row = {field: getattr(case, field) for field in EDITABLE}
+    row["diagnoses"] = tuple(case.diagnosis_list)
+    row["mistrivsel"] = tuple(case.mistrivsel_list)
+    return row
+
+
 def edit_case(
     session: Session, participant_id: int, changes: dict, today: date, override: str | None = None
 ) -> list[str]:
-    """Correct a case's fields, already parsed by the same rules as intake. The screening
-    is run again on the corrected inputs: a case that no longer passes needs --override.
-    Returns the names of the fields that changed."""
+    """Correct a case's intake fields (`changes`: CaseRow's fields, read as intake reads
+    them). The corrected case is checked as a whole, as at intake, and screened again: a
+    case that no longer passes needs --override. Returns the names of the fields that
+    changed."""
     case = _case(session, participant_id)
-    changed = [field for field, value in changes.items() if getattr(case, field) != value]
+    if case.name is None:
+        raise BadInput(_("case {id} was anonymised; it takes no corrections").format(id=case.id))
+    stored = _as_row(case)
+    changed = [field for field, value in changes.items() if stored[field] != value]
     if not changed:
         raise BadInput(_("nothing to change: give at least one field with a new value"))
-    if "cpr" in changes and changes["cpr"]:
-        other = session.scalar(
-            select(Participant.id).where(
-                Participant.cpr == changes["cpr"], Participant.id != case.id
-            )
-        )
-        if other:
-            raise BadInput(
-                _("--cpr: a case with this CPR number already exists (case {id})").format(id=other)
-            )
-    if "referral_date" in changes:
-        _check_new_referral_date(session, case, changes["referral_date"], today)
+    row = CaseRow.check({**stored, **changes, "override": override or case.override_reason}, today)
+    duplicate_cpr(session, row.cpr, other_than=case.id)
+    if "referral_date" in changed:
+        _check_new_referral_date(session, case, row.referral_date)
     was_enrolled_at_referral = (
         case.enrolled_on is not None and case.enrolled_on == case.referral_date
     )
     for field in changed:
-        setattr(case, field, changes[field])
+        value = getattr(row, field)
+        setattr(case, field, ",".join(value) if isinstance(value, tuple) else value)
     if "referral_date" in changed and was_enrolled_at_referral:
         case.enrolled_on = case.referral_date  # enrolled on the referral date, as at intake
-    case.track = rules.track_for(case.diagnosis_list)
-    screening = rules.screen(
-        rules.ScreeningInput(
-            birth_date=case.birth_date,
-            on=case.referral_date,
-            substance=case.substance,
-            motivated=case.motivated,
-            normal_cognition=case.normal_cognition,
-            diagnoses=tuple(case.diagnosis_list),
-            under_assessment=case.under_assessment,
-            mistrivsel=tuple(case.mistrivsel_list),
-        )
-    )
-    if not screening.eligible and not (override or case.override_reason):
+    case.track = rules.track_for(row.diagnoses)
+    screening = rules.screen(row.screening_input())
+    if not screening.eligible and not row.override:
         failed = ", ".join(c.name for c in screening.failed())
         raise IpsungError(
             _(
@@ -435,14 +402,13 @@ def edit_case(
         )
     case.eligible = screening.eligible
     if override:
-        case.override_reason = override.strip()
+        case.override_reason = row.override
         changed.append("override_reason")
     audit.record(session, "edit", case.id, "fields: " + ",".join(changed))
     return changed
 
 
-def _check_new_referral_date(session: Session, case: Participant, day: date, today: date) -> None:
-    rules.not_in_future(day, today, "--referral-date")
+def _check_new_referral_date(session: Session, case: Participant, day: date) -> None:
     earliest = session.scalar(
         select(func.min(Contact.date)).where(Contact.participant_id == case.id)
     )
@@ -452,7 +418,8 @@ def _check_new_referral_date(session: Session, case: Participant, day: date, tod
     for dated in (earliest, first_placement):
         if dated and dated < day:
             raise BadInput(
-                _("--referral-date: the case has entries from {day}, before it").format(
+                _("the case has entries from {day}, before it").format(
                     day=rules.format_date(dated)
-                )
+                ),
+                "--referral-date",
             )

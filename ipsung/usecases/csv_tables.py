@@ -44,7 +44,7 @@ from typing import Any, TextIO
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ipsung import rules
+from ipsung import rules, vocabulary
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
@@ -73,7 +73,7 @@ DIALECTS = {
 
 
 def parse_dialect(text: str) -> Dialect:
-    return DIALECTS[rules.parse_choice(text, tuple(DIALECTS), "--dialect")]
+    return DIALECTS[vocabulary.parse_choice(text, vocabulary.DIALECTS, "--dialect")]
 
 
 # --- cells ---------------------------------------------------------------------------

@@ -17,6 +17,12 @@ The caseload is built in four steps:
 3. settle each case's outcome, and pick a few open cases that show each `due` reason;
 4. write the rows, consultant by consultant, in batches.
 
+Every row is held to the rules of its kind, as typed input is (schemas.py): each case is a
+CaseRow whose track and screening come from the rules, as at intake, and each placement
+and rating is checked by its row model. Contacts are a million: their kind, channel,
+minutes, employer and note are checked by ContactRow once per distinct combination (a
+few hundred), and their days by the writer, which knows no day after today.
+
 Dates are day numbers (`date.toordinal()`) until they are written: plain integers are
 quick to add to and compare, and a lookup table turns them into the driver's form.
 """
@@ -30,11 +36,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ipsung.models import Base
+from ipsung import rules
+from ipsung.errors import IpsungError
+from ipsung.i18n import _
+from ipsung.schemas import CaseRow, ContactRow, PlacementRow, RatingRow
 from ipsung.store import audit, db
+from ipsung.store.tables import consultants, metadata, participants
 
 # --- the team --------------------------------------------------------------------------
 
@@ -475,9 +485,12 @@ class _Writer:
         self._pending: dict[str, list[tuple]] = {}
         self._statements: dict[str, tuple[str, list[str] | None]] = {}
 
-    def adder(self, name: str) -> Callable[[tuple], int]:
-        """A function that adds one row (without id) to `name` and returns its id."""
-        table = Base.metadata.tables[name]
+    def adder(
+        self, name: str, check: Callable[[tuple], object] | None = None
+    ) -> Callable[[tuple], int]:
+        """A function that adds one row (without id) to `name` and returns its id; `check`,
+        if given, sees each row first (and raises if it breaks a rule)."""
+        table = metadata.tables[name]
         keys = [c.key for c in table.columns]
         if keys[0] != "id":
             raise RuntimeError(f"{name}: expected the id as the first column")
@@ -491,6 +504,8 @@ class _Writer:
 
         def add(row: tuple) -> int:
             nonlocal next_id
+            if check is not None:
+                check(row)
             next_id += 1
             rows.append((next_id, *row))
             if len(rows) >= BATCH_ROWS:
@@ -516,30 +531,85 @@ class _Writer:
             self.flush(name)
 
 
-def _participant_row(case: _Case, writer: _Writer) -> tuple:
+def _case_row(case: _Case, team: list[str], today: date) -> CaseRow:
+    """The planned case as intake would take it in."""
+    on = date.fromordinal
+    return CaseRow.check(
+        {
+            "id": case.id,
+            "name": case.name,
+            "birth_date": on(case.birth),
+            "referral_date": on(case.referral),
+            "referred_by": case.referred_by,
+            "consultant": None if case.consultant is None else team[case.consultant],
+            "diagnoses": case.diagnoses,
+            "under_assessment": case.under_assessment,
+            "mistrivsel": case.mistrivsel,
+            "substance": case.substance,
+            "motivated": case.override_reason is None,  # the overridden were not (yet)
+            "normal_cognition": True,
+            "goal": case.goal,
+            "pathway": case.pathway,
+            "override": case.override_reason,
+            "enrolled_on": None if case.enrolled is None else on(case.enrolled),
+            "closed_on": None if case.closed is None else on(case.closed),
+            "close_reason": case.close_reason,
+        },
+        today,
+    )
+
+
+def _participant_row(case: _Case, row: CaseRow, writer: _Writer) -> tuple:
     day = writer.day
+    screening = rules.screen(row.screening_input())
     return (
-        case.name,
+        row.name,
         None,  # cpr: never for demo cases
-        writer.date_value(date.fromordinal(case.birth)),
+        writer.date_value(row.birth_date),
         day(case.referral),
-        case.referred_by,
+        row.referred_by,
         None if case.consultant is None else case.consultant + 1,
         None if case.enrolled is None else day(case.enrolled),
         None if case.closed is None else day(case.closed),
-        case.close_reason,
-        case.goal,
-        case.pathway,
-        "ips" if case.diagnoses else "ips-like",
-        ",".join(case.diagnoses),
-        case.under_assessment,
-        ",".join(case.mistrivsel),
-        case.substance,
-        case.override_reason is None,  # motivated: the overridden cases were not (yet)
-        True,  # normal_cognition
-        case.override_reason is None,  # eligible
-        case.override_reason,
+        row.close_reason,
+        row.goal,
+        row.pathway,
+        rules.track_for(row.diagnoses),
+        ",".join(row.diagnoses),
+        row.under_assessment,
+        ",".join(row.mistrivsel),
+        row.substance,
+        row.motivated,
+        row.normal_cognition,
+        screening.eligible,
+        None if screening.eligible else row.override,
     )
+
+
+class _Checks:
+    """Each row of a case's contacts, placements and ratings held to its row model."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self._contact_shapes: set[tuple] = set()
+
+    def contact(self, row: tuple) -> None:
+        participant_id, _consultant_id, _day, kind, channel, minutes, employer, note = row
+        shape = (participant_id is None, kind, channel, minutes, employer, note)
+        if shape not in self._contact_shapes:
+            fields = ("kind", "channel", "minutes", "employer", "note")
+            values = dict(zip(fields, shape[1:], strict=True))
+            values["participant_id"] = participant_id
+            ContactRow.check({**values, "day": self.today}, self.today)
+            self._contact_shapes.add(shape)
+
+    def placement(self, row: tuple) -> None:
+        keys = ("participant_id", "kind", "start", "end", "hours", "employer", "end_reason")
+        PlacementRow.check(dict(zip(keys, row, strict=True)), self.today)
+
+    def rating(self, row: tuple) -> None:
+        keys = ("participant_id", "day", "outlook", "insight", "skills")
+        RatingRow.check(dict(zip(keys, row, strict=True)), self.today)
 
 
 @dataclass(slots=True)
@@ -557,10 +627,11 @@ class _CaseRows:
         self.rnd = rng.random
         self.day = writer.day
         self.today = today
-        self.add_contact = writer.adder("contacts")
-        self.add_placement = writer.adder("placements")
+        checks = _Checks(date.fromordinal(today))
+        self.add_contact = writer.adder("contacts", checks.contact)
+        self.add_placement = writer.adder("placements", checks.placement)
         self.add_aftercare = writer.adder("aftercare_periods")
-        self.add_rating = writer.adder("progress_ratings")
+        self.add_rating = writer.adder("progress_ratings", checks.rating)
 
     def between(self, low: int, high: int) -> int:
         return low + int(self.rnd() * (high - low + 1))
@@ -777,7 +848,7 @@ class _CaseRows:
         notes, ways = NOTES["job-development"], WAYS["employer"]
         week = first_day
         while week <= self.today:
-            for _ in range(self.between(0, 2)):
+            for _contact in range(self.between(0, 2)):
                 day = _weekday(week + int(self.rnd() * 5))
                 if day <= self.today:
                     channel, minutes = self.pick(ways)
@@ -828,11 +899,18 @@ def _indexes_built_after(session: Session, tables: Sequence[str]) -> Iterator[No
 def generate(session: Session, participants: int, seed: int, today: date) -> dict[str, int]:
     """Fill an empty database with a realistic synthetic caseload; returns row counts per table.
 
-    Runs in the caller's transaction (the caller checks that the database is empty and
-    commits); the same seed and today give the same rows.
+    Runs in the caller's transaction and refuses a database that already holds data; the
+    same seed and today give the same rows.
     """
     if participants < 0:
         raise ValueError("participants must be 0 or more")
+    if not _is_empty(session):
+        raise IpsungError(
+            _(
+                "the database already holds data; demo fills only an empty one "
+                "(use --db to choose a new file)"
+            )
+        )
     rng = random.Random(seed)
     now = today.toordinal()
 
@@ -850,7 +928,7 @@ def generate(session: Session, participants: int, seed: int, today: date) -> dic
     writer.flush_all()  # parents before children: foreign keys are checked on insert
     add_participant = writer.adder("participants")
     for case in cases:
-        add_participant(_participant_row(case, writer))
+        add_participant(_participant_row(case, _case_row(case, team, today), writer))
     writer.flush_all()
 
     # Consultant by consultant, so that inserts into the contacts' indexes stay local.
@@ -872,3 +950,10 @@ def generate(session: Session, participants: int, seed: int, today: date) -> dic
     audit.record(session, "demo", None, f"participants={participants} seed={seed}")
     session.flush()
     return writer.counts | {"audit_log": 1}
+
+
+def _is_empty(session: Session) -> bool:
+    """No consultant and no case yet: demo fills only such a database."""
+    return not session.scalar(select(consultants.c.id).limit(1)) and not session.scalar(
+        select(participants.c.id).limit(1)
+    )

@@ -1,0 +1,170 @@
+"""`ipsung check` (SPEC §10): is the database sound, and does it keep the effort's rules?
+
+On a file, SQLite's own integrity and foreign-key checks; on a team database (SPEC §12),
+that every constraint is in force and the audit log's append-only trigger is enabled
+(the server checks foreign keys and CHECK constraints on every write; pages are its own
+to keep sound, with pg_amcheck). On both, the rule checks, over data that may have come
+in by other means (an import, a hand-edited file).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy.engine import Connection
+
+from ipsung.i18n import _
+from ipsung.store import db, team
+from ipsung.store.tables import (
+    aftercare_periods,
+    consultants,
+    contacts,
+    participants,
+    placements,
+    progress_ratings,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"check": self.check, "detail": self.detail}
+
+
+def file_checks(path: Path) -> list[Problem]:
+    """SQLite's own integrity and foreign-key checks."""
+    integrity, foreign = db.file_problems(path)
+    problems = [Problem("integrity", line) for line in integrity]
+    for table, rowid, parent in foreign:
+        problems.append(Problem("foreign-key", f"{table} row {rowid} points to a missing {parent}"))
+    return problems
+
+
+def server_checks(conn: Connection) -> list[Problem]:
+    """Every constraint is in force (none was added NOT VALID, so no stored row escaped
+    it) and the trigger that keeps the audit log append-only is in place and enabled."""
+    problems = [
+        Problem("constraint", _("{name} on {table} is not validated").format(name=n, table=t))
+        for t, n in conn.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                "WHERE connamespace = current_schema()::regnamespace AND NOT convalidated "
+                "ORDER BY 1, 2"
+            )
+        )
+    ]
+    enabled = conn.execute(
+        text(
+            "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+            "AND tgname = 'audit_log_append_only'"
+        )
+    ).scalar()
+    if enabled is None:
+        problems.append(Problem("audit-trigger", _("the audit log has no append-only trigger")))
+    elif enabled == "D":
+        problems.append(
+            Problem("audit-trigger", _("the audit log's append-only trigger is disabled"))
+        )
+    return problems
+
+
+def rule_checks(conn: Connection, today: date) -> list[Problem]:
+    """The effort's own rules, over data that may have come in by other means."""
+    problems = []
+    for m in team.members(conn, today):
+        if m.open_cases > m.max_caseload:
+            problems.append(
+                Problem(
+                    "over-max",
+                    _("{name} has {n} open cases, max {max}").format(
+                        name=m.name, n=m.open_cases, max=m.max_caseload
+                    ),
+                )
+            )
+    p = participants.c
+    dated_checks = [
+        ("placement-before-enrolment", placements, placements.c.start, p.enrolled_on),
+        ("contact-before-referral", contacts, contacts.c.date, p.referral_date),
+        ("rating-before-referral", progress_ratings, progress_ratings.c.date, p.referral_date),
+        (
+            "aftercare-before-enrolment",
+            aftercare_periods,
+            aftercare_periods.c.start,
+            p.enrolled_on,
+        ),
+    ]
+    for name, table, column, bound in dated_checks:
+        rows = conn.execute(
+            select(table.c.id, p.id)
+            .join(participants, table.c.participant_id == p.id)
+            .where(column < bound)
+        )
+        problems += [
+            Problem(
+                name, _("{table} {id} of case {case}").format(table=table.name, id=rid, case=pid)
+            )
+            for rid, pid in rows
+        ]
+    for table, column in (
+        (contacts, contacts.c.date),
+        (placements, placements.c.start),
+        (progress_ratings, progress_ratings.c.date),
+    ):
+        for (rid,) in conn.execute(select(table.c.id).where(column > today)):
+            problems.append(
+                Problem(
+                    "future-date",
+                    _("{table} {id} is dated after today").format(table=table.name, id=rid),
+                )
+            )
+    for (pid,) in conn.execute(
+        select(p.id).where(p.enrolled_on.is_not(None), p.consultant_id.is_(None))
+    ):
+        problems.append(Problem("enrolled-without-consultant", _("case {id}").format(id=pid)))
+    for (pid,) in conn.execute(
+        select(p.id).where(p.enrolled_on.is_(None), p.consultant_id.is_not(None))
+    ):
+        problems.append(Problem("waitlisted-with-consultant", _("case {id}").format(id=pid)))
+    for (pid,) in conn.execute(
+        select(p.id).where(
+            or_(
+                and_(p.track == "ips", p.diagnoses == ""),
+                and_(p.track == "ips-like", p.diagnoses != ""),
+            )
+        )
+    ):
+        problems.append(
+            Problem("track", _("case {id}: track does not match its diagnoses").format(id=pid))
+        )
+    c = contacts.c
+    for (pid,) in conn.execute(
+        select(p.id).where(
+            p.closed_on.is_not(None),
+            exists().where(c.participant_id == p.id, c.date > p.closed_on),
+        )
+    ):
+        problems.append(Problem("contact-after-closing", _("case {id}").format(id=pid)))
+    a, b = aftercare_periods.alias(), aftercare_periods.alias()
+    for (pid,) in conn.execute(
+        select(a.c.participant_id)
+        .join(b, and_(a.c.participant_id == b.c.participant_id, a.c.id < b.c.id))
+        .where(
+            a.c.start <= func.coalesce(b.c.end, date.max),
+            b.c.start <= func.coalesce(a.c.end, date.max),
+        )
+        .distinct()
+    ):
+        problems.append(Problem("aftercare-overlap", _("case {id}").format(id=pid)))
+    cs = consultants.c
+    for (cid,) in conn.execute(
+        select(cs.id).where(
+            ~cs.active,
+            exists().where(p.consultant_id == cs.id, p.closed_on.is_(None)),
+        )
+    ):
+        problems.append(Problem("inactive-with-cases", _("consultant {id}").format(id=cid)))
+    return problems
