@@ -276,6 +276,19 @@ class ContactRow(Row):
             raise _problem(reason, "employer")
         return self
 
+    def record(self) -> dict:
+        """The row's columns as stored (the consultant, a name here, is the caller's to
+        look up)."""
+        return {
+            "participant_id": self.participant_id,
+            "date": self.day,
+            "kind": self.kind,
+            "channel": self.channel,
+            "minutes": self.minutes,
+            "employer": self.employer,
+            "note": self.note,
+        }
+
 
 class PlacementRow(Row):
     """A job, internship or education the young person started (and, from an import, its end)."""
@@ -300,6 +313,10 @@ class PlacementRow(Row):
             raise _problem(_("before the start"), "end")
         return self
 
+    def record(self) -> dict:
+        """The row's columns as stored."""
+        return self.model_dump()
+
 
 class RatingRow(Row):
     """The young person's own rating on Ungegarantien's three dimensions: Udsyn (outlook),
@@ -317,9 +334,14 @@ class RatingRow(Row):
 
     @model_validator(mode="after")
     def _one_to_five(self) -> Self:
-        for dimension in ("outlook", "insight", "skills"):
+        for dimension in vocabulary.DIMENSIONS:
             _within(rules.parse_rating, getattr(self, dimension), dimension)
         return self
+
+    def record(self) -> dict:
+        """The row's columns as stored."""
+        ratings = {dimension: getattr(self, dimension) for dimension in vocabulary.DIMENSIONS}
+        return {"participant_id": self.participant_id, "date": self.day, **ratings}
 
 
 def _within(rule, value, field: str) -> None:

@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date, timedelta
 from statistics import mean
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
@@ -18,6 +19,8 @@ from ipsung.store.tables import consultants, contacts, open_on, participants, pl
 from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS
 
 JOB_DEVELOPMENT_WEEKS = 8
+# "The last 12 months": calendar months back from the day (29 February falls on the 28th).
+YEAR = relativedelta(months=12)
 FOLLOW_ALONG_WEEKS = 4
 
 # Anchors: the lowest figure that earns each score, best first. Lower-is-better items
@@ -87,7 +90,7 @@ def _rapid_job_search(conn: Connection, on: date) -> dict:
     rows = conn.execute(
         select(p.enrolled_on, first_contact.c.first)
         .join(first_contact, first_contact.c.participant_id == p.id)
-        .where(p.enrolled_on.between(on - timedelta(days=365), on))
+        .where(p.enrolled_on.between(on - YEAR, on))
     ).all()
     days = [max(0, (first - enrolled).days) for enrolled, first in rows]
     average = round(mean(days), 1) if days else None
@@ -175,7 +178,7 @@ def _diversity(conn: Connection, on: date) -> list[dict]:
     pl = placements.c
     rows = conn.execute(
         select(pl.kind, func.lower(pl.employer)).where(
-            pl.start.between(on - timedelta(days=365), on)
+            pl.start.between(on - YEAR, on)
         )
     ).all()
     kinds = Counter(kind for kind, _employer in rows)

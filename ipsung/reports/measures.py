@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 
+from dateutil.relativedelta import relativedelta
+
 from ipsung.i18n import _
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT
 from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS, DIMENSIONS, PLACEMENT_KINDS
 
 TARGET_SHARE = 0.5
-RETENTION_WEEKS = (13, 26)
 WEEK_ZERO = date(1900, 1, 1)  # a Monday, and the first day a date may have (see weeks.py)
 
 DEFINITIONS = {
@@ -94,8 +95,13 @@ class CaseOutcome:
 _WEEK_ZERO_ORDINAL = WEEK_ZERO.toordinal()
 
 
+def _week(ordinal: int) -> int:
+    return (ordinal - _WEEK_ZERO_ORDINAL) // 7
+
+
 def week_number(day: date) -> int:
-    return (day.toordinal() - _WEEK_ZERO_ORDINAL) // 7
+    """Whole weeks since Monday 1 January 1900: what weeks.contact_week is in SQL."""
+    return _week(day.toordinal())
 
 
 def full_weeks(enrolled_on: date, last_open_day: date) -> tuple[int, int]:
@@ -104,10 +110,7 @@ def full_weeks(enrolled_on: date, last_open_day: date) -> tuple[int, int]:
     The first is the week holding the day 6 days after enrolment; the last is the week
     before the one holding the day after the last open day (the same as the week of 6
     days before it, but never below week 0: outcomes.py asks SQL this)."""
-    return (
-        (enrolled_on.toordinal() - _WEEK_ZERO_ORDINAL + 6) // 7,
-        (last_open_day.toordinal() - _WEEK_ZERO_ORDINAL + 1) // 7 - 1,
-    )
+    return _week(enrolled_on.toordinal() + 6), _week(last_open_day.toordinal() + 1) - 1
 
 
 def last_open_day(case: CaseOutcome, today: date) -> date:
@@ -213,8 +216,7 @@ def quarter_of(day: date) -> tuple[int, int]:
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * quarter - 2, 1)
-    next_start = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return start, next_start - timedelta(days=1)
+    return start, start + relativedelta(months=3, days=-1)
 
 
 def band(share: float | None) -> str | None:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from ipsung.errors import BadInput
 from ipsung.i18n import _
+from ipsung.store.pseudonyms import key_path
 
 ENV_VAR = "IPSUNG_DB"
 SERVER_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -59,7 +60,7 @@ class Location:
         """The pseudonym key (see pseudonyms.py): beside a file; for a server, in the
         user's local data folder, named after the server and the database."""
         if not self.is_server:
-            return self.path.with_name(self.path.name + ".key")
+            return key_path(self.path)
         url = make_url(self.url)
         host = url.host or str(url.query.get("host") or "local")
         parts = [host, str(url.port or 5432), url.database or url.username or "postgres"]

@@ -81,16 +81,7 @@ def log_contact(session: Session, row: ContactRow, today: date) -> Contact:
         case = _open_case(session, row.participant_id)
         _not_before(row.day, case.referral_date, "--date", _("referral date"))
         owner = consultants.find(session, row.consultant) if row.consultant else case.consultant
-    contact = Contact(
-        participant_id=case.id if case else None,
-        consultant_id=owner.id if owner else None,
-        date=row.day,
-        kind=row.kind,
-        channel=row.channel,
-        minutes=row.minutes,
-        note=row.note,
-        employer=row.employer,
-    )
+    contact = Contact(**row.record(), consultant_id=owner.id if owner else None)
     session.add(contact)
     session.flush()
     audit.record(
@@ -124,14 +115,8 @@ def add_placement(session: Session, row: PlacementRow, today: date) -> Placement
             Placement.participant_id == case.id, Placement.kind == kind, Placement.end.is_(None)
         )
     ).all()
-    # Compared in Python: SQLite's lower() leaves Æ, Ø and Å as they are.
     same = next(
-        (
-            pid
-            for pid, name in open_of_kind
-            if (name or "").casefold() == (employer or "").casefold()
-        ),
-        None,
+        (pid for pid, name in open_of_kind if team.same_name(name or "", employer or "")), None
     )
     if same:
         raise BadInput(
@@ -139,9 +124,7 @@ def add_placement(session: Session, row: PlacementRow, today: date) -> Placement
                 "case {id} already has an open {kind} placement there (placement {p}); end it first"
             ).format(id=case.id, kind=kind, p=same)
         )
-    placement = Placement(
-        participant_id=case.id, kind=kind, start=start, hours=row.hours, employer=employer
-    )
+    placement = Placement(**row.record())
     session.add(placement)
     session.flush()
     audit.record(
@@ -230,16 +213,12 @@ def rate_progress(session: Session, row: RatingRow, today: date) -> ProgressRati
     """The young person's own rating on Udsyn (outlook), Indsigt (insight), Kompetencer (skills)."""
     case = _open_case(session, row.participant_id)
     _not_before(row.day, case.referral_date, "--date", _("referral date"))
-    ratings = {"outlook": row.outlook, "insight": row.insight, "skills": row.skills}
-    rating = ProgressRating(participant_id=case.id, date=row.day, **ratings)
+    rating = ProgressRating(**row.record())
     session.add(rating)
     session.flush()
+    ratings = " ".join(f"{k}={getattr(row, k)}" for k in vocabulary.DIMENSIONS)
     audit.record(
-        session,
-        "progress",
-        case.id,
-        f"rating {rating.id} date={row.day.isoformat()} "
-        + " ".join(f"{k}={v}" for k, v in ratings.items()),
+        session, "progress", case.id, f"rating {rating.id} date={row.day.isoformat()} {ratings}"
     )
     return rating
 

@@ -201,7 +201,6 @@ CLOSE_WITHOUT_START = _weighted(
 HISTORY_DAYS = 730  # referrals over the two years before today
 RAMP_FROM = 0.2  # referrals two years ago, relative to the rate today
 SHORTEST_CASE, LONGEST_CASE = 120, 540  # about 4 to 18 months
-SHARE_IPS_TRACK = 0.6  # a diagnosis (track "ips"); the rest are in mistrivsel ("ips-like")
 SHARE_AIMING_FOR_START = 0.75  # of whom most start a job or education if the case runs long
 SHARE_OVERRIDDEN = 0.03
 MISSED_WEEK = 0.1  # weeks without a youth contact

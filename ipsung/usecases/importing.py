@@ -318,16 +318,7 @@ def _contact(line: Line, cases: dict, consultants: dict) -> dict | None:
         return None
     pid = row.participant_id
     cid = consultant.id if consultant else (cases[pid][3] if pid is not None else None)
-    return {
-        "participant_id": pid,
-        "consultant_id": cid,
-        "date": row.day,
-        "kind": row.kind,
-        "channel": row.channel,
-        "minutes": row.minutes,
-        "employer": row.employer,
-        "note": row.note,
-    }
+    return {**row.record(), "consultant_id": cid}
 
 
 def _placement(line: Line, cases: dict, _consultants) -> dict | None:
@@ -337,27 +328,14 @@ def _placement(line: Line, cases: dict, _consultants) -> dict | None:
         if enrolled is None:
             line.fail("case", _("the case is not enrolled"))
         _not_before(line, "start", row.start, enrolled, _("enrolment"))
-    if line.errors:
-        return None
-    return {
-        "participant_id": row.participant_id,
-        "kind": row.kind,
-        "start": row.start,
-        "end": row.end,
-        "hours": row.hours,
-        "employer": row.employer,
-        "end_reason": row.end_reason,
-    }
+    return None if line.errors else row.record()
 
 
 def _rating(line: Line, cases: dict, _consultants) -> dict | None:
     row: RatingRow = line.row
     if _case_for(line, row.participant_id, cases):
         _not_before(line, "date", row.day, cases[row.participant_id][0], _("referral date"))
-    if line.errors:
-        return None
-    ratings = {"outlook": row.outlook, "insight": row.insight, "skills": row.skills}
-    return {"participant_id": row.participant_id, "date": row.day, **ratings}
+    return None if line.errors else row.record()
 
 
 ROW_CHECKS = {"contacts": _contact, "placements": _placement, "progress": _rating}
