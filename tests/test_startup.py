@@ -30,10 +30,20 @@ def test_screen_runs_without_the_database_stack():
 
 
 def test_reports_read_without_the_orm(run, db_path):
-    """due, capacity and outcomes query the Core tables (tables.py) and never load
-    SQLAlchemy's ORM, pydantic or rich: about a sixth of a second each, every time."""
+    """The reports query the Core tables (store/tables.py) and never load SQLAlchemy's
+    ORM, pydantic or rich: about a sixth of a second each, every time."""
     assert run("consultant", "add", "Mette Holm").exit_code == 0
-    commands = [["due"], ["due", "--consultant", "mette holm"], ["capacity"], ["outcomes"]]
+    commands = [
+        ["due"],
+        ["due", "--consultant", "mette holm"],
+        ["capacity"],
+        ["outcomes"],
+        ["fidelity"],
+        ["list", "--status", "all"],
+        ["consultant", "list"],
+        ["audit"],
+        ["check"],
+    ]
     code = (
         "from typer.testing import CliRunner; from ipsung.cli import app; "
         f"results = [CliRunner().invoke(app, ['--db', {str(db_path)!r}, *c]) for c in {commands!r}]; "

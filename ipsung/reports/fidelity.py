@@ -177,9 +177,7 @@ def _diversity(conn: Connection, on: date) -> list[dict]:
     """Of the placements started in the last 12 months, how varied the kinds and employers are."""
     pl = placements.c
     rows = conn.execute(
-        select(pl.kind, func.lower(pl.employer)).where(
-            pl.start.between(on - YEAR, on)
-        )
+        select(pl.kind, func.lower(pl.employer)).where(pl.start.between(on - YEAR, on))
     ).all()
     kinds = Counter(kind for kind, _employer in rows)
     employers = Counter(employer for _kind, employer in rows if employer)

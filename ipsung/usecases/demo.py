@@ -480,6 +480,8 @@ class _Writer:
         # after today slipping through.
         table = {d: self.date_value(date.fromordinal(d)) for d in range(first_day, last_day + 1)}
         self.day: Callable[[int], Any] = table.__getitem__
+        # And back: the checks read a row's days as dates (quicker than parsing its text).
+        self.as_date: dict[Any, date] = {value: date.fromordinal(d) for d, value in table.items()}
         self.counts: dict[str, int] = {}
         self._pending: dict[str, list[tuple]] = {}
         self._statements: dict[str, tuple[str, list[str] | None]] = {}
@@ -588,8 +590,9 @@ def _participant_row(case: _Case, row: CaseRow, writer: _Writer) -> tuple:
 class _Checks:
     """Each row of a case's contacts, placements and ratings held to its row model."""
 
-    def __init__(self, today: date) -> None:
+    def __init__(self, today: date, as_date: dict[Any, date]) -> None:
         self.today = today
+        self.as_date = as_date
         self._contact_shapes: set[tuple] = set()
 
     def contact(self, row: tuple) -> None:
@@ -603,12 +606,15 @@ class _Checks:
             self._contact_shapes.add(shape)
 
     def placement(self, row: tuple) -> None:
-        keys = ("participant_id", "kind", "start", "end", "hours", "employer", "end_reason")
-        PlacementRow.check(dict(zip(keys, row, strict=True)), self.today)
+        participant_id, kind, start, end, hours, employer, end_reason = row
+        values = {"participant_id": participant_id, "kind": kind, "start": self.as_date[start]}
+        values |= {"end": self.as_date.get(end), "hours": hours, "employer": employer}
+        PlacementRow.check({**values, "end_reason": end_reason}, self.today)
 
     def rating(self, row: tuple) -> None:
-        keys = ("participant_id", "day", "outlook", "insight", "skills")
-        RatingRow.check(dict(zip(keys, row, strict=True)), self.today)
+        participant_id, day, outlook, insight, skills = row
+        values = {"participant_id": participant_id, "day": self.as_date[day], "outlook": outlook}
+        RatingRow.check({**values, "insight": insight, "skills": skills}, self.today)
 
 
 @dataclass(slots=True)
@@ -626,7 +632,7 @@ class _CaseRows:
         self.rnd = rng.random
         self.day = writer.day
         self.today = today
-        checks = _Checks(date.fromordinal(today))
+        checks = _Checks(date.fromordinal(today), writer.as_date)
         self.add_contact = writer.adder("contacts", checks.contact)
         self.add_placement = writer.adder("placements", checks.placement)
         self.add_aftercare = writer.adder("aftercare_periods")
