@@ -18,23 +18,27 @@ DUE_REASONS = (
     "waitlist",
 )
 REASON_ORDER = {reason: n for n, reason in enumerate(DUE_REASONS)}
-WEEKLY_CONTACT_DAYS = 7
+WEEKLY_CONTACT_DAYS = 7  # or, during aftercare, the interval agreed for it
 INTAKE_MEETING_DAYS = 14
 EMPLOYER_CONTACT_DAYS = 30  # IPS: a rapid job search, first employer contact within 30 days
-FOLLOW_UP_DAYS = 3
+BASELINE_RATING_DAYS = 14  # the first rating (the baseline) within 14 days of enrolment
 PROGRESS_RATING_DAYS = 91
 PERIOD_WEEKS = 26
 PERIOD_NOTICE_DAYS = 14
+# The contacts that follow up a placement that has started: with the young person, a
+# three-party meeting, or with the employer.
+FOLLOW_UP_KINDS = ("youth", "three-party", "employer")
 
 
 # The due list's records are named tuples: immutable like frozen dataclasses, and quick
 # to make by the ten thousand (a national-scale due list reads every open case).
 
 
-class RecentPlacement(NamedTuple):
+class Unfollowed(NamedTuple):
+    """A placement that has started with no follow-up contact since."""
+
     start: date
     kind: str
-    contact_since_start: bool
 
 
 class CaseFacts(NamedTuple):
@@ -47,17 +51,23 @@ class CaseFacts(NamedTuple):
     has_three_party: bool = False
     has_employer_contact: bool = False
     last_rating: date | None = None
-    recent_placements: tuple[RecentPlacement, ...] = ()
+    unfollowed: tuple[Unfollowed, ...] = ()
+    started: bool = False  # a counted placement (job or education) has started
+    education_pathway: bool = False
+    has_education_contact: bool = False
+    reviewed_period: int = 0  # the latest 26-week period reviewed (0: none)
+    contact_every: int = WEEKLY_CONTACT_DAYS  # during aftercare: the agreed interval
 
 
 class DueItem(NamedTuple):
     """One thing to do. `facts` are what its sentence needs, by reason:
 
-    - weekly-contact: (contacted since enrolment, that contact or the enrolment, days ago)
+    - weekly-contact: (contacted since enrolment, that contact or the enrolment, days ago,
+      the interval in days: 7, or during aftercare the one agreed)
     - intake-meeting, employer-contact: (enrolment,)
     - placement-follow-up: (placement kind, start)
     - progress-rating: (rated before, that rating or the enrolment)
-    - period-review: (period number, the day it ends)
+    - period-review: (period number, the day it ends, whether that day has passed)
     - waitlist: (referral date, free places in the team)
     """
 
@@ -73,19 +83,32 @@ class WeeklyContact(NamedTuple):
     contacted: bool  # a youth or three-party contact since enrolment
     last: date  # that contact's day, or else the enrolment
     quiet_days: int
+    every: int
 
 
-def weekly_contact(enrolled: date, last_youth_contact: date | None, on: date):
+def weekly_contact(
+    enrolled: date,
+    last_youth_contact: date | None,
+    on: date,
+    every: int = WEEKLY_CONTACT_DAYS,
+):
     """The weekly contact, if it is due on `on`: the last youth or three-party contact
-    since enrolment (or, before the first, the enrolment) lies more than 7 days back.
-    None when it is not due."""
+    since enrolment (or, before the first, the enrolment) lies more than 7 days back, or
+    during aftercare more than the interval agreed for it. None when it is not due."""
     # The clock starts at enrolment: a contact while waitlisted does not count against it.
     contacted = last_youth_contact is not None and last_youth_contact >= enrolled
     last = last_youth_contact if contacted else enrolled
     quiet = (on - last).days
-    if quiet <= WEEKLY_CONTACT_DAYS:
+    if quiet <= every:
         return None
-    return WeeklyContact(last + timedelta(days=WEEKLY_CONTACT_DAYS + 1), contacted, last, quiet)
+    return WeeklyContact(last + timedelta(days=every + 1), contacted, last, quiet, every)
+
+
+def period_of(days_enrolled: int) -> int:
+    """The 26-week period whose review is due `days_enrolled` days after enrolment: the
+    latest whose 14 days of notice before its end have begun (0: none yet). A review held
+    on that day is that period's."""
+    return (days_enrolled + PERIOD_NOTICE_DAYS) // (PERIOD_WEEKS * 7)
 
 
 def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
@@ -100,33 +123,31 @@ def due_for_case(f: CaseFacts, on: date) -> list[DueItem]:
     def add(reason: str, since: date, *facts) -> None:
         items.append(DueItem(f.participant_id, f.consultant, reason, since, facts))
 
-    weekly = weekly_contact(enrolled, f.last_youth_contact, on)
+    weekly = weekly_contact(enrolled, f.last_youth_contact, on, f.contact_every)
     if weekly is not None:
-        add("weekly-contact", weekly.since, weekly.contacted, weekly.last, weekly.quiet_days)
+        facts = (weekly.contacted, weekly.last, weekly.quiet_days, weekly.every)
+        add("weekly-contact", weekly.since, *facts)
     if not f.has_three_party and days_enrolled >= INTAKE_MEETING_DAYS:
         add("intake-meeting", enrolled + timedelta(days=INTAKE_MEETING_DAYS), enrolled)
-    if not f.has_employer_contact and days_enrolled >= EMPLOYER_CONTACT_DAYS:
+    # A rapid job search until something has started; on the education pathway, until the
+    # education institution has been contacted.
+    searching = not f.started and not (f.education_pathway and f.has_education_contact)
+    if searching and not f.has_employer_contact and days_enrolled >= EMPLOYER_CONTACT_DAYS:
         add("employer-contact", enrolled + timedelta(days=EMPLOYER_CONTACT_DAYS), enrolled)
-    for p in f.recent_placements:
-        if 0 <= (on - p.start).days <= FOLLOW_UP_DAYS and not p.contact_since_start:
-            add("placement-follow-up", p.start, p.kind, p.start)
-    rated = f.last_rating or enrolled
-    if (on - rated).days > PROGRESS_RATING_DAYS:
-        since = rated + timedelta(days=PROGRESS_RATING_DAYS + 1)
-        add("progress-rating", since, f.last_rating is not None, rated)
-    number, days_left = next_period_end(days_enrolled)
-    if days_left <= PERIOD_NOTICE_DAYS:
-        period_end = on + timedelta(days=days_left)
-        add("period-review", period_end - timedelta(days=PERIOD_NOTICE_DAYS), number, period_end)
+    for p in f.unfollowed:
+        add("placement-follow-up", p.start, p.kind, p.start)
+    if f.last_rating is None:
+        if days_enrolled >= BASELINE_RATING_DAYS:
+            add("progress-rating", enrolled + timedelta(days=BASELINE_RATING_DAYS), False, enrolled)
+    elif (on - f.last_rating).days > PROGRESS_RATING_DAYS:
+        since = f.last_rating + timedelta(days=PROGRESS_RATING_DAYS + 1)
+        add("progress-rating", since, True, f.last_rating)
+    period = period_of(days_enrolled)
+    if period >= 1 and f.reviewed_period < period:
+        period_end = enrolled + timedelta(weeks=PERIOD_WEEKS * period)
+        since = period_end - timedelta(days=PERIOD_NOTICE_DAYS)
+        add("period-review", since, period, period_end, period_end < on)
     return items
-
-
-def next_period_end(days_enrolled: int) -> tuple[int, int]:
-    """The first 26-week period since enrolment that ends on or after the day asked about,
-    `days_enrolled` days after enrolment: its number, and the days left until it ends."""
-    length = PERIOD_WEEKS * 7
-    number = max(1, -(-days_enrolled // length))  # ceiling division
-    return number, number * length - days_enrolled
 
 
 def waitlist_item(participant_id: int, referral_date: date, free_in_team: int) -> DueItem:

@@ -44,6 +44,9 @@ class Participant(Base):
         back_populates="participant",
         order_by="ProgressRating.date, ProgressRating.id",
     )
+    reviews = relationship(
+        "PeriodReview", back_populates="participant", order_by="PeriodReview.date, PeriodReview.id"
+    )
 
     @hybrid_property
     def status(self) -> str:
@@ -99,3 +102,11 @@ class ProgressRating(Base):
     __table__ = tables.progress_ratings
 
     participant = relationship(Participant, back_populates="progress")
+
+
+class PeriodReview(Base):
+    """The review of a 26-week period of a case (statusmøde)."""
+
+    __table__ = tables.period_reviews
+
+    participant = relationship(Participant, back_populates="reviews")

@@ -361,7 +361,8 @@ def screen(inp: ScreeningInput) -> Screening:
 # --- capacity --------------------------------------------------------------------------
 
 BAND_FLOOR = 15  # a trained IPS consultant works with 15-17 young people
-DEFAULT_MAX_CASELOAD = 17
+BAND_CEILING = 17  # a higher max is allowed (the team's choice), but said
+DEFAULT_MAX_CASELOAD = BAND_CEILING
 
 
 def capacity_state(open_cases: int, max_caseload: int) -> str:
@@ -392,6 +393,17 @@ SMALL_COUNT = 5
 
 # A closing three-party contact: one logged within this many days before the closing date.
 CLOSING_CONTACT_WINDOW_DAYS = 30
+
+
+# A young person under 18 may work at most 40 hours a week (Arbejdstilsynet's rules for
+# young people's work: at most 8 hours a day and 40 a week). ipsung warns, not refuses:
+# the hours typed may be a typo, or the contract's.
+YOUTH_MAX_HOURS = 40
+ADULT_AGE = 18
+
+
+def too_many_hours(hours: float | None, age: int) -> bool:
+    return hours is not None and age < ADULT_AGE and hours > YOUTH_MAX_HOURS
 
 
 def parse_rating(value: int, where: str | None) -> int:

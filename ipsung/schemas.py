@@ -207,6 +207,7 @@ class CaseRow(Row):
     normal_cognition: Annotated[Flag, Required]
     goal: Text | None = None
     pathway: Annotated[str | None, _choice(vocabulary.PATHWAYS)] = None
+    track: Annotated[str | None, _choice(vocabulary.TRACKS)] = None  # None: from diagnoses
     override: Text | None = None
     enrolled_on: Day | None = None
     closed_on: Day | None = None
@@ -303,6 +304,7 @@ class PlacementRow(Row):
     end: Day | None = None
     hours: Hours | None = None
     employer: Name | None = None
+    job_type: Annotated[str | None, _code(vocabulary.parse_job_type)] = None
     end_reason: Text | None = None
 
     @model_validator(mode="after")
@@ -311,6 +313,10 @@ class PlacementRow(Row):
             _within(rules.parse_hours, self.hours, "hours")
         if self.end is not None and self.end < self.start:
             raise _problem(_("before the start"), "end")
+        if self.job_type is not None and self.kind not in vocabulary.JOB_KINDS:
+            raise _problem(
+                _("a job type is for a job, not for {kind}").format(kind=self.kind), "job_type"
+            )
         return self
 
     def record(self) -> dict:

@@ -34,6 +34,11 @@ PLACEMENT_KINDS = (
 )
 # What counts as "started a job or education" (SPEC §8); internship and wage subsidy do not.
 COUNTED_PLACEMENT_KINDS = ("ordinary-job", "flex-job", "education", "fgu", "apprenticeship")
+# Placements at a workplace (with an employer and a job type), not at a school.
+JOB_KINDS = ("internship", "ordinary-job", "flex-job", "wage-subsidy", "apprenticeship")
+# Of those, the competitive jobs: an ordinary contract and wage (issue 14 counts flex-jobs
+# and, as ipsung reads it, apprenticeships), not an internship or a wage subsidy.
+COMPETITIVE_JOB_KINDS = ("ordinary-job", "flex-job", "apprenticeship")
 CLOSE_REASONS = ("goal-reached", "declined", "moved", "no-contact", "transferred", "other")
 PATHWAYS = ("job-placement", "job-development", "education")
 TRACKS = ("ips", "ips-like")
@@ -108,6 +113,15 @@ def parse_mistrivsel_sign(text: str, where: str | None = "--mistrivsel") -> str:
         ),
         where,
     )
+
+
+def job_types() -> tuple[str, ...]:
+    return tuple(refdata.job_types())
+
+
+def parse_job_type(text: str, where: str | None = "--job-type") -> str:
+    """A DISCO-08 major group: its digit, 0-9."""
+    return parse_choice(text, job_types(), where)
 
 
 def parse_substance(text: str, where: str | None = "--substance") -> str:

@@ -22,6 +22,8 @@ SHOW_KEYS = [
     "id", "name", "cpr", "birth_date", "age", "status", "consultant", "track", "referred_by",
     "referral_date", "enrolled_on", "closed_on", "close_reason", "goal", "pathway", "screening",
     "contacts", "placements", "aftercare", "progress",
+    # beyond SPEC §6, at the end: the 26-week reviews, and whether the track was chosen by hand
+    "reviews", "track_set_by_hand",
 ]  # fmt: skip
 CONSULTANT_KEYS = {"id", "name", "max_caseload", "open_cases", "active"}
 SCREEN_KEYS = {"eligible", "age", "criteria", "next_step"}
@@ -931,9 +933,10 @@ def test_show_json_shape(caseload, db_path):
             "hours": 12.5,
             "employer": "Bakeriet",
             "end_reason": "done",
+            "job_type": None,
         }
     ]
-    assert shown["aftercare"] == [{"start": "2026-11-21", "end": None}]
+    assert shown["aftercare"] == [{"start": "2026-11-21", "end": None, "contact_every": 7}]
     assert shown["progress"] == [{"date": "2026-11-16", "outlook": 2, "insight": 3, "skills": 4}]
 
 

@@ -110,6 +110,16 @@ def item(case_id: int, consultant: str | None, reason: str, since: str) -> dict:
     return {"participant_id": case_id, "consultant": consultant, "reason": reason, "since": since}
 
 
+def due_for(run, reason: str, *args: str) -> list[dict]:
+    """The items of one reason (the others have tests of their own)."""
+    return [i for i in due(run, *args) if i["reason"] == reason]
+
+
+def rate(run, case_id: int, day: str) -> None:
+    args = ["--outlook", "2", "--insight", "3", "--skills", "2", "--date", day]
+    ok(run("progress", str(case_id), *args))
+
+
 def capacity(run, *args: str) -> dict:
     return doc(ok(run("capacity", *args, "--json")))
 
@@ -265,19 +275,51 @@ def test_due_weekly_contact(team):
     """More than 7 days since the last youth/three-party contact, or since enrolment."""
     run = team
     a = intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm")
-    assert due(run, "--on", "2026-11-02") == []
-    assert due(run, "--on", "2026-11-09") == []  # exactly 7 days: not due
-    assert due(run, "--on", "2026-11-10") == [item(a, "Mette Holm", "weekly-contact", "2026-11-10")]
+    weekly = "weekly-contact"
+    assert due_for(run, weekly, "--on", "2026-11-02") == []
+    assert due_for(run, weekly, "--on", "2026-11-09") == []  # exactly 7 days: not due
+    expected = [item(a, "Mette Holm", weekly, "2026-11-10")]
+    assert due_for(run, weekly, "--on", "2026-11-10") == expected
     contact(run, a, "three-party", "2026-11-11")
     contact(run, a, "network", "2026-11-15")  # not a contact with the young person
     contact(run, a, "treatment", "2026-11-16")
-    assert due(run, "--on", "2026-11-18") == []  # 7 days after the three-party meeting
-    assert due(run, "--on", "2026-11-19") == [item(a, "Mette Holm", "weekly-contact", "2026-11-19")]
+    assert due_for(run, weekly, "--on", "2026-11-18") == []  # 7 days after the meeting
+    expected_19 = [item(a, "Mette Holm", weekly, "2026-11-19")]
+    assert due_for(run, weekly, "--on", "2026-11-19") == expected_19
     contact(run, a, "youth", "2026-11-16", "--channel", "phone")
-    assert due(run, "--on", "2026-11-19") == []
-    assert due(run) == []  # today, 23-11: exactly 7 days after the youth contact
+    assert due_for(run, weekly, "--on", "2026-11-19") == []
+    assert due_for(run, weekly) == []  # today, 23-11: exactly 7 days after the youth contact
     # --on in the past does not see contacts logged after that day
-    assert due(run, "--on", "2026-11-10") == [item(a, "Mette Holm", "weekly-contact", "2026-11-10")]
+    assert due_for(run, weekly, "--on", "2026-11-10") == expected
+
+
+def test_due_weekly_contact_follows_the_interval_agreed_for_aftercare(team):
+    """During aftercare the agreed interval replaces the 7 days; after it, 7 days again."""
+    run = team
+    a = intake(run, "Sofie Jensen", "01-09-2026", "Mette Holm")
+    ok(run("placement", "add", str(a), "--kind", "ordinary-job", "--start", "01-10-2026"))
+    ok(run("aftercare", "start", str(a), "--date", "01-11-2026", "--contact-every", "14"))
+    contact(run, a, "youth", "2026-11-05")
+    weekly = "weekly-contact"
+    assert due_for(run, weekly, "--on", "2026-11-19") == []  # 14 days: within the interval
+    assert due_for(run, weekly, "--on", "2026-11-20") == [
+        item(a, "Mette Holm", weekly, "2026-11-20")  # 15 days: 05-11 + 14 + 1
+    ]
+    assert "every 14 days" in ok(run("due", "--on", "2026-11-20")).stdout
+    ok(run("aftercare", "end", str(a), "--date", "2026-11-15"))
+    # The aftercare ended on 15-11: from the 16th the weekly 7 days hold again.
+    assert due_for(run, weekly, "--on", "2026-11-16") == [
+        item(a, "Mette Holm", weekly, "2026-11-13")  # 05-11 + 7 + 1
+    ]
+
+
+def test_aftercare_contact_interval_is_checked(team):
+    run = team
+    a = intake(run, "Sofie Jensen", "01-09-2026", "Mette Holm")
+    for days in ("0", "93", "-1"):
+        r = run("aftercare", "start", str(a), "--date", "01-11-2026", "--contact-every", days)
+        assert r.exit_code == 2, r.output
+        assert "--contact-every" in r.stderr and "Traceback" not in r.output
 
 
 def test_due_intake_meeting(team):
@@ -285,13 +327,14 @@ def test_due_intake_meeting(team):
     run = team
     a = intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm")
     contact(run, a, "youth", "2026-11-14")
-    assert due(run, "--on", "2026-11-15") == []  # 13 days
-    expected = [item(a, "Mette Holm", "intake-meeting", "2026-11-16")]
-    assert due(run, "--on", "2026-11-16") == expected  # 14 days
+    meeting = "intake-meeting"
+    assert due_for(run, meeting, "--on", "2026-11-15") == []  # 13 days
+    expected = [item(a, "Mette Holm", meeting, "2026-11-16")]
+    assert due_for(run, meeting, "--on", "2026-11-16") == expected  # 14 days
     contact(run, a, "three-party", "2026-11-20")
-    assert due(run) == []
-    assert due(run, "--on", "2026-11-19") == expected  # the meeting came later
-    assert due(run, "--on", "2026-11-20") == []
+    assert due_for(run, meeting) == []
+    assert due_for(run, meeting, "--on", "2026-11-19") == expected  # the meeting came later
+    assert due_for(run, meeting, "--on", "2026-11-20") == []
 
 
 def test_due_employer_contact(team):
@@ -299,9 +342,10 @@ def test_due_employer_contact(team):
     run = team
     a = intake(run, "Sofie Jensen", "01-10-2026", "Mette Holm")
     contact(run, a, "three-party", "2026-10-29")
-    assert due(run, "--on", "2026-10-30") == []  # 29 days
-    expected = [item(a, "Mette Holm", "employer-contact", "2026-10-31")]
-    assert due(run, "--on", "2026-10-31") == expected  # 30 days
+    employer = "employer-contact"
+    assert due_for(run, employer, "--on", "2026-10-30") == []  # 29 days
+    expected = [item(a, "Mette Holm", employer, "2026-10-31")]
+    assert due_for(run, employer, "--on", "2026-10-31") == expected  # 30 days
     # job development with no participant is not an employer contact for this young person
     ok(
         run(
@@ -317,95 +361,123 @@ def test_due_employer_contact(team):
         )
     )
     contact(run, a, "youth", "2026-11-20")
-    contact(run, a, "education", "2026-11-20")  # a school is not an employer
-    assert due(run) == expected
+    contact(run, a, "education", "2026-11-20")  # a school is not an employer (no pathway)
+    assert due_for(run, employer) == expected
     contact(run, a, "employer", "2026-11-21", "--employer", "Jysk", "--channel", "phone")
-    assert due(run) == []
-    assert due(run, "--on", "2026-10-31") == expected
+    assert due_for(run, employer) == []
+    assert due_for(run, employer, "--on", "2026-10-31") == expected
+
+
+def test_due_employer_contact_ends_when_a_job_or_education_has_started(team):
+    run = team
+    a = intake(run, "Sofie Jensen", "01-10-2026", "Mette Holm")
+    employer = "employer-contact"
+    assert due_for(run, employer) == [item(a, "Mette Holm", employer, "2026-10-31")]
+    ok(run("placement", "add", str(a), "--kind", "internship", "--start", "10-11-2026"))
+    assert due_for(run, employer) != []  # an internship is not a counted start
+    ok(run("placement", "add", str(a), "--kind", "fgu", "--start", "16-11-2026"))
+    assert due_for(run, employer) == []
+    assert due_for(run, employer, "--on", "2026-11-15") != []  # before the start
+
+
+def test_due_employer_contact_on_the_education_pathway_ends_with_an_education_contact(team):
+    run = team
+    a = intake(run, "Sofie Jensen", "01-10-2026", "Mette Holm", "--pathway", "education")
+    employer = "employer-contact"
+    assert due_for(run, employer) == [item(a, "Mette Holm", employer, "2026-10-31")]
+    contact(run, a, "education", "2026-11-18")
+    assert due_for(run, employer) == []
+    assert due_for(run, employer, "--on", "2026-11-17") != []
 
 
 def test_due_placement_follow_up(team):
-    """A placement started in the last 3 days with no contact since its start."""
+    """A placement that has started, until a youth, three-party or employer contact on or
+    after its start day; other kinds of contact do not follow it up."""
     run = team
     a = intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm")
     b = intake(run, "Emil Hansen", "02-11-2026", "Mette Holm")
     for case in (a, b):
         contact(run, case, "three-party", "2026-11-16")
-    ok(run("placement", "add", str(a), "--kind", "internship", "--start", "19-11-2026"))
+    ok(run("placement", "add", str(a), "--kind", "internship", "--start", "10-11-2026"))
     ok(run("placement", "add", str(b), "--kind", "ordinary-job", "--start", "20-11-2026"))
     contact(run, b, "youth", "2026-11-20")  # on the start day: followed up
-    follow_up = [item(a, "Mette Holm", "placement-follow-up", "2026-11-19")]
-    assert due(run, "--on", "2026-11-18") == []
-    assert due(run, "--on", "2026-11-19") == follow_up  # started today
-    assert due(run, "--on", "2026-11-22") == follow_up  # 3 days ago
-    assert due(run) == []  # 4 days ago: no longer listed
-    contact(run, a, "youth", "2026-11-21")
-    assert due(run, "--on", "2026-11-22") == []
-    assert due(run, "--on", "2026-11-20") == follow_up  # the contact came later
+    follow = "placement-follow-up"
+    # a's internship: the three-party meeting on 16-11 came after its start.
+    assert due_for(run, follow, "--on", "2026-11-15") == [
+        item(a, "Mette Holm", follow, "2026-11-10")
+    ]
+    assert due_for(run, follow) == []
+    ok(run("placement", "add", str(a), "--kind", "ordinary-job", "--start", "17-11-2026"))
+    contact(run, a, "network", "2026-11-18")  # the family: not a follow-up
+    contact(run, a, "treatment", "2026-11-19")
+    expected = [item(a, "Mette Holm", follow, "2026-11-17")]
+    assert due_for(run, follow) == expected  # six days on, still due: it never vanishes
+    assert due_for(run, follow, "--on", "2026-11-16") == []  # not started yet
+    contact(run, a, "employer", "2026-11-21", "--employer", "Netto")
+    assert due_for(run, follow) == []
+    assert due_for(run, follow, "--on", "2026-11-20") == expected  # the contact came later
 
 
 def test_due_progress_rating(team):
-    """Last rating, or enrolment, more than 91 days ago."""
+    """The baseline rating 14 days after enrolment; then the last rating more than 91 days
+    ago."""
     run = team
     a = intake(run, "Sofie Jensen", "01-08-2026", "Mette Holm")
-    contact(run, a, "three-party", "2026-10-30")
-    contact(run, a, "employer", "2026-10-30", "--employer", "Jysk")
-    assert due(run, "--on", "2026-10-31") == []  # 91 days after enrolment
-    assert due(run, "--on", "2026-11-01") == [
-        item(a, "Mette Holm", "progress-rating", "2026-11-01")
+    rating = "progress-rating"
+    assert due_for(run, rating, "--on", "2026-08-14") == []  # 13 days
+    baseline = [item(a, "Mette Holm", rating, "2026-08-15")]
+    assert due_for(run, rating, "--on", "2026-08-15") == baseline  # 14 days
+    rate(run, a, "10-08-2026")
+    assert due_for(run, rating, "--on", "2026-08-15") == []
+    assert due_for(run, rating, "--on", "2026-11-09") == []  # 91 days after the rating
+    assert due_for(run, rating, "--on", "2026-11-10") == [
+        item(a, "Mette Holm", rating, "2026-11-10")
     ]
-    ok(
-        run(
-            "progress",
-            str(a),
-            "--outlook",
-            "2",
-            "--insight",
-            "3",
-            "--skills",
-            "2",
-            "--date",
-            "05-08-2026",
-        )
-    )
-    contact(run, a, "youth", "2026-11-03")
-    assert due(run, "--on", "2026-11-01") == []
-    assert due(run, "--on", "2026-11-04") == []  # 91 days after the rating
-    assert due(run, "--on", "2026-11-05") == [
-        item(a, "Mette Holm", "progress-rating", "2026-11-05")
-    ]
-    ok(run("progress", str(a), "--outlook", "3", "--insight", "3", "--skills", "3"))
-    contact(run, a, "youth", "2026-11-20")
-    assert due(run) == []
+    rate(run, a, "20-11-2026")
+    assert due_for(run, rating) == []
 
 
 def test_due_period_review(team):
-    """The 26-week period since enrolment (01-05-2026 + 182 days = 30-10-2026) ends within
-    14 days."""
+    """A 26-week period since enrolment (01-05-2026 + 182 days = 30-10-2026) is due from 14
+    days before its end until `ipsung review` records it."""
     run = team
     a = intake(run, "Sofie Jensen", "01-05-2026", "Mette Holm")
-    contact(run, a, "three-party", "2026-10-14")
-    contact(run, a, "employer", "2026-10-14", "--employer", "Jysk")
-    ok(
-        run(
-            "progress",
-            str(a),
-            "--outlook",
-            "2",
-            "--insight",
-            "2",
-            "--skills",
-            "2",
-            "--date",
-            "14-10-2026",
-        )
-    )
-    contact(run, a, "youth", "2026-10-29")
-    review = [item(a, "Mette Holm", "period-review", "2026-10-16")]
-    assert due(run, "--on", "2026-10-15") == []  # 15 days before the end
-    assert due(run, "--on", "2026-10-16") == review  # 14 days before
-    assert due(run, "--on", "2026-10-30") == review  # the last day of the period
-    assert due(run, "--on", "2026-10-31") == []  # the next period ends in April 2027
+    review = "period-review"
+    expected = [item(a, "Mette Holm", review, "2026-10-16")]
+    assert due_for(run, review, "--on", "2026-10-15") == []  # 15 days before the end
+    assert due_for(run, review, "--on", "2026-10-16") == expected  # 14 days before
+    assert due_for(run, review, "--on", "2026-10-30") == expected  # the last day
+    assert due_for(run, review) == expected  # after the end, still due: not reviewed
+    assert "ended 30-10-2026" in ok(run("due")).stdout
+    r = ok(run("review", str(a), "--date", "20-11-2026", "--note", "Statusmøde med mor"))
+    assert "period 1" in r.stdout
+    assert due_for(run, review) == []
+    assert due_for(run, review, "--on", "2026-11-19") == expected  # reviewed later
+    reviews = show(run, a)["reviews"]
+    assert reviews == [{"date": "2026-11-20", "period": 1, "note": "Statusmøde med mor"}]
+    audit = [e for e in doc(ok(run("audit", str(a), "--json"))) if e["command"] == "review"]
+    assert len(audit) == 1 and "Statusmøde" not in audit[0]["change"]  # no note in the log
+
+
+def test_a_review_in_the_notice_days_clears_its_period(team):
+    """Reviewed on 20-10-2026, in the 14 days before the first period's end: done; the
+    second period (ends 30-04-2027) is due from 16-04-2027."""
+    run = team
+    a = intake(run, "Sofie Jensen", "01-05-2026", "Mette Holm")
+    ok(run("review", str(a), "--date", "20-10-2026"))
+    assert due_for(run, "period-review") == []
+    assert show(run, a)["reviews"][0]["period"] == 1
+
+
+def test_review_is_refused_before_enrolment_in_the_future_and_for_closed_cases(team):
+    run = team
+    a = intake(run, "Sofie Jensen", "01-05-2026", "Mette Holm")
+    for args in (("--date", "30-04-2026"), ("--date", "24-11-2026")):
+        r = run("review", str(a), *args)
+        assert r.exit_code == 2, r.output
+    ok(run("close", str(a), "--date", "20-11-2026", "--reason", "moved"))
+    assert run("review", str(a)).exit_code == 2
+    assert show(run, a)["reviews"] == []
 
 
 def test_due_waitlist(run):
@@ -441,22 +513,23 @@ def test_due_order_most_overdue_first_ties_in_reason_order(team):
     d = intake(run, "Lukas Madsen", "02-11-2026", "Mette Holm")
     ok(run("close", str(d), "--date", "20-11-2026", "--reason", "declined"))
     assert show(run, c)["status"] == "waitlisted"
+    # By `since`, then in the order of the reasons (weekly contact, intake meeting, ...,
+    # progress rating, ..., waitlist). The baseline ratings: 02-11 + 14, 03-11 + 14.
     jonas_items = [
         item(a, "Jonas Berg", "weekly-contact", "2026-11-10"),
         item(b, "Jonas Berg", "weekly-contact", "2026-11-16"),
         item(a, "Jonas Berg", "intake-meeting", "2026-11-16"),
+        item(a, "Jonas Berg", "progress-rating", "2026-11-16"),
     ]
-    last = item(b, "Jonas Berg", "intake-meeting", "2026-11-17")
-    assert due(run) == [*jonas_items, item(c, None, "waitlist", "2026-11-16"), last]
-    assert due(run, "--consultant", "Jonas Berg") == [*jonas_items, last]
+    last = [
+        item(b, "Jonas Berg", "intake-meeting", "2026-11-17"),
+        item(b, "Jonas Berg", "progress-rating", "2026-11-17"),
+    ]
+    waiting = item(c, None, "waitlist", "2026-11-16")
+    assert due(run) == [*jonas_items, waiting, *last]
+    assert due(run, "--consultant", "Jonas Berg") == [*jonas_items, *last]
     assert due(run, "--consultant", "Mette Holm") == []  # her only case is closed
-    assert due(run, "--on", "2026-11-20") == [
-        item(a, "Jonas Berg", "weekly-contact", "2026-11-10"),
-        item(b, "Jonas Berg", "weekly-contact", "2026-11-16"),
-        item(a, "Jonas Berg", "intake-meeting", "2026-11-16"),
-        item(c, None, "waitlist", "2026-11-16"),
-        last,
-    ]
+    assert due(run, "--on", "2026-11-20") == [*jonas_items, waiting, *last]
 
 
 def test_due_never_lists_closed_cases(team):
@@ -467,6 +540,7 @@ def test_due_never_lists_closed_cases(team):
         "intake-meeting",
         "employer-contact",
         "progress-rating",
+        "period-review",  # 01-05 + 26 weeks = 30-10-2026, not reviewed
     }
     ok(run("close", str(a), "--date", "20-11-2026", "--reason", "no-contact"))
     assert due(run) == []
@@ -626,12 +700,16 @@ def test_aftercare_periods(team):
     ok(run("aftercare", "start", str(case), "--date", "15-11-2026"))
     refused(run, "aftercare", "start", str(case), "--date", "20-11-2026", case_id=case)
     assert show(run, case)["aftercare"] == [
-        {"start": "2026-11-05", "end": "2026-11-08"},
-        {"start": "2026-11-10", "end": "2026-11-12"},
-        {"start": "2026-11-15", "end": None},
+        {"start": "2026-11-05", "end": "2026-11-08", "contact_every": 7},
+        {"start": "2026-11-10", "end": "2026-11-12", "contact_every": 7},
+        {"start": "2026-11-15", "end": None, "contact_every": 7},
     ]
     ok(run("aftercare", "end", str(case)))  # today
-    assert show(run, case)["aftercare"][-1] == {"start": "2026-11-15", "end": TODAY_ISO}
+    assert show(run, case)["aftercare"][-1] == {
+        "start": "2026-11-15",
+        "end": TODAY_ISO,
+        "contact_every": 7,
+    }
 
 
 def test_progress_ratings_stored(team):
@@ -771,7 +849,9 @@ def test_open_aftercare_ends_with_the_case(team):
     case = intake(run, "Sofie Jensen", "02-11-2026", "Mette Holm")
     ok(run("aftercare", "start", str(case), "--date", "10-11-2026"))
     ok(run("close", str(case), "--date", "20-11-2026", "--reason", "goal-reached"))
-    assert show(run, case)["aftercare"] == [{"start": "2026-11-10", "end": "2026-11-20"}]
+    assert show(run, case)["aftercare"] == [
+        {"start": "2026-11-10", "end": "2026-11-20", "contact_every": 7}
+    ]
 
 
 def test_reassign_follows_capacity_rules(team):

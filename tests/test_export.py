@@ -79,7 +79,17 @@ HEADERS = {
         "minutes",
         "employer",
     ],
-    "placements": ["placement", "person", "track", "kind", "start", "end", "hours", "employer"],
+    "placements": [
+        "placement",
+        "person",
+        "track",
+        "kind",
+        "start",
+        "end",
+        "hours",
+        "employer",
+        "job_type",
+    ],
     "progress": ["rating", "person", "track", "date", "outlook", "insight", "skills"],
 }
 IDENTIFIED_HEADERS = {
@@ -133,6 +143,7 @@ IDENTIFIED_HEADERS = {
         "end",
         "hours",
         "employer",
+        "job_type",
         "end_reason",
     ],
     "progress": ["rating", "case", "person", "track", "date", "outlook", "insight", "skills"],

@@ -115,14 +115,17 @@ def test_a_week_in_the_team(run, monkeypatch):
     assert rows(run) == before
     waiting = take_in(run, "Noah Larsen", "16-11-2026", "--waitlist")
     assert waiting["status"] == "waitlisted" and waiting["id"] == 6
-    # before the day's contacts: case 1 is behind on both weekly contact and intake meeting
+    # before the day's contacts: case 1 is behind on weekly contact, intake meeting and
+    # its baseline rating (due 14 days after enrolment)
     items = doc(ok(run("due", "--json")))
     assert [(i["participant_id"], i["reason"], i["since"]) for i in items] == [
         (1, "weekly-contact", "2026-11-10"),
         (2, "weekly-contact", "2026-11-14"),
         (1, "intake-meeting", "2026-11-16"),
+        (1, "progress-rating", "2026-11-16"),
     ]
     ok(run("log-contact", "1", "--kind", "three-party", "--minutes", "60"))
+    ok(run("progress", "1", "--outlook", "2", "--insight", "2", "--skills", "3"))
     assert due_pairs(run) == [(2, "weekly-contact")]
     check_capacity(
         run, {"Mette Holm": 3, "Jonas Berg": 2}, {"Mette Holm": 1, "Jonas Berg": 0}, waitlist=1
@@ -189,8 +192,8 @@ def test_a_week_in_the_team(run, monkeypatch):
 
     # --- Friday 20-11 ---------------------------------------------------------------------
     today("2026-11-20")
-    # waiting since Monday, the intake meeting due since today: the oldest first
-    assert due_pairs(run) == [(6, "waitlist"), (2, "intake-meeting")]
+    # waiting since Monday, the intake meeting and baseline rating due since today
+    assert due_pairs(run) == [(6, "waitlist"), (2, "intake-meeting"), (2, "progress-rating")]
     before = rows(run)
     r = run("reassign", "6", "--to", "Mette Holm")  # Mette is full
     assert r.exit_code == 1, r.output
@@ -203,8 +206,9 @@ def test_a_week_in_the_team(run, monkeypatch):
         "Jonas Berg",
         "2026-11-20",
     )
-    assert due_pairs(run) == [(2, "intake-meeting")]
+    assert due_pairs(run) == [(2, "intake-meeting"), (2, "progress-rating")]
     ok(run("log-contact", "2", "--kind", "three-party", "--minutes", "45"))
+    ok(run("progress", "2", "--outlook", "3", "--insight", "2", "--skills", "2"))
     assert due_pairs(run) == []
     check_capacity(
         run, {"Mette Holm": 3, "Jonas Berg": 2}, {"Mette Holm": 0, "Jonas Berg": 0}, waitlist=0
@@ -232,7 +236,7 @@ def test_a_week_in_the_team(run, monkeypatch):
         "2026-11-22",
         "goal-reached",
     )
-    assert shown["aftercare"] == [{"start": "2026-11-21", "end": "2026-11-22"}]
+    assert shown["aftercare"] == [{"start": "2026-11-21", "end": "2026-11-22", "contact_every": 7}]
     assert [(p["kind"], p["start"], p["end"]) for p in shown["placements"]] == [
         ("internship", "2026-11-18", None)
     ]

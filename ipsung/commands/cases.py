@@ -21,6 +21,7 @@ from ipsung.commands.options import (
     ReferralDateOpt,
     ReferredByOpt,
     SubstanceOpt,
+    TrackOpt,
     UnderAssessmentOpt,
     ask,
     checked,
@@ -148,6 +149,7 @@ def consultant_add(
 
     with session(write=True) as s:
         c = consultants.add(s, name, max_caseload)
+    _warn_above_band(c.name, c.max_caseload)
     if json_out:
         print_json({"id": c.id, "name": c.name, "max_caseload": c.max_caseload})
     else:
@@ -194,10 +196,22 @@ def consultant_set_max(
             name=member.name, max=member.max_caseload, open=member.open_cases
         )
     )
+    _warn_above_band(member.name, member.max_caseload)
     if member.open_cases > member.max_caseload:
         warn(
             _("{name} is now over max; reassign cases to bring the caseload down").format(
                 name=member.name
+            )
+        )
+
+
+def _warn_above_band(name: str, max_caseload: int) -> None:
+    from ipsung import rules
+
+    if max_caseload > rules.BAND_CEILING:
+        warn(
+            _("{name}'s max {n} is above the model's 15-17 young people per consultant").format(
+                name=name, n=max_caseload
             )
         )
 
@@ -251,6 +265,7 @@ def intake(
     normal_cognition: CognitionOpt = None,
     goal: GoalOpt = None,
     pathway: PathwayOpt = None,
+    track: TrackOpt = None,
     override: Annotated[
         str | None,
         typer.Option("--override", help="Take in despite screening; the reason is stored."),
@@ -363,6 +378,9 @@ def intake(
             "normal_cognition": normal_cognition,
             "goal": goal,
             "pathway": pathway,
+            "track": None
+            if track is None
+            else vocabulary.parse_choice(track, vocabulary.TRACKS, "--track"),
             "override": override,
         },
     )

@@ -21,6 +21,7 @@ from ipsung.commands.options import (
     ReferralDateOpt,
     ReferredByOpt,
     SubstanceOpt,
+    TrackOpt,
     ask,
     case_id,
     checked,
@@ -207,12 +208,24 @@ def placement_add(
     employer: Annotated[
         str | None, typer.Option("--employer", help="Employer or institution.")
     ] = None,
+    job_type: Annotated[
+        str | None,
+        typer.Option(
+            "--job-type",
+            metavar="0-9",
+            help=_(
+                "For a job: its DISCO-08 major group, e.g. 5 service and sales, 7 crafts and "
+                "trades, 9 elementary occupations (the fidelity review's diversity of jobs)."
+            ),
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Register a job, internship or education the young person started.
 
     Example: ipsung placement add 12 --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
     """
+    from ipsung import rules
     from ipsung.schemas import PlacementRow
     from ipsung.usecases import casework
 
@@ -224,10 +237,18 @@ def placement_add(
             "start": parse_date(start, "--start"),
             "hours": hours,
             "employer": employer,
+            "job_type": job_type,
         },
     )
     with session(write=True) as s:
         p = casework.add_placement(s, row, today())
+        age = rules.age_on(p.participant.birth_date, p.start)
+    if rules.too_many_hours(p.hours, age):
+        warn(
+            _(
+                "{hours:g} hours a week for a {age}-year-old: under 18, at most {most} a week"
+            ).format(hours=p.hours, age=age, most=rules.YOUTH_MAX_HOURS)
+        )
     if json_out:
         print_json(
             {"id": p.id, "participant_id": p.participant_id, "kind": p.kind, "start": p.start}
@@ -252,13 +273,25 @@ def placement_end(
 
 
 @aftercare_app.command("start")
-def aftercare_start(participant: ParticipantArg, on: DateOpt = "today") -> None:
-    """Start a period of aftercare (efterværn). Example: ipsung aftercare start 12 --date 01-12-2026"""
+def aftercare_start(
+    participant: ParticipantArg,
+    on: DateOpt = "today",
+    contact_every: Annotated[
+        int,
+        typer.Option(
+            "--contact-every",
+            metavar="DAYS",
+            help="The contact interval agreed for this aftercare, in days (the due list follows it).",
+        ),
+    ] = 7,
+) -> None:
+    """Start a period of aftercare (efterværn), with the contact interval agreed with the
+    young person. Example: ipsung aftercare start 12 --date 01-12-2026 --contact-every 14"""
     from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
     with session(write=True) as s:
-        casework.start_aftercare(s, participant, day, today())
+        casework.start_aftercare(s, participant, day, today(), contact_every)
     typer.echo(_("Aftercare started for case {id}").format(id=participant))
 
 
@@ -301,6 +334,24 @@ def progress(
     with session(write=True) as s:
         casework.rate_progress(s, row, today())
     typer.echo(_("Rating recorded for case {id}").format(id=participant))
+
+
+@app.command()
+def review(
+    participant: ParticipantArg,
+    on: DateOpt = "today",
+    note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
+) -> None:
+    """Record the review of a 26-week period (statusmøde): it clears that period's task on
+    the due list. Example: ipsung review 12 --date 20-11-2026"""
+    from ipsung.usecases import casework
+
+    day = parse_date(on, "--date")
+    with session(write=True) as s:
+        period = casework.record_review(s, participant, day, today(), note)
+    typer.echo(
+        _("Review of 26-week period {n} recorded for case {id}").format(n=period, id=participant)
+    )
 
 
 # --- close, reassign, edit -------------------------------------------------------------------
@@ -358,6 +409,14 @@ def reassign(
                 id=case.id, name=name, day=rules.format_date(case.enrolled_on)
             )
         )
+        age = rules.age_on(case.birth_date, case.enrolled_on)
+        if age >= rules.ADULT_AGE:
+            warn(
+                _(
+                    "case {id} is {age} on the day of enrolment; IPS Ung is for 15-17-year-olds "
+                    "(the adult IPS effort may fit better)"
+                ).format(id=case.id, age=age)
+            )
     else:
         typer.echo(_("Case {id} is now with {name}").format(id=case.id, name=name))
 
@@ -378,12 +437,14 @@ def edit(
     normal_cognition: CognitionOpt = None,
     goal: GoalOpt = None,
     pathway: PathwayOpt = None,
+    track: TrackOpt = None,
     override: Annotated[
         str | None, typer.Option("--override", help="Reason to keep a case that fails screening.")
     ] = None,
 ) -> None:
     """Correct a case's fields, with the same checks as intake. --diagnosis and
-    --mistrivsel replace the lists (pass --diagnosis '' to clear).
+    --mistrivsel replace the lists (pass --diagnosis '' to clear). A track chosen with
+    --track is kept; otherwise it follows the diagnoses.
 
     Example: ipsung edit 12 --birth-date 14-03-2010 --diagnosis F90.0
     """
@@ -402,7 +463,7 @@ def edit(
         changes["referral_date"] = parse_date(referral_date, "--referral-date")
     if referred_by is not None:
         changes["referred_by"] = vocabulary.parse_referral_source(referred_by)
-    diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
+    diagnoses, signs = parse_evidence(diagnosis, mistrivsel, empty_clears=True)
     if diagnosis is not None:
         changes["diagnoses"] = diagnoses
     if mistrivsel is not None:
@@ -423,6 +484,8 @@ def edit(
             if pathway.strip()
             else None
         )
+    if track is not None:
+        changes["track"] = vocabulary.parse_choice(track, vocabulary.TRACKS, "--track")
     if not changes and not override:
         raise BadInput(_("nothing to change: give at least one field, e.g. --goal 'Blive frisør'"))
     with session(write=True) as s:

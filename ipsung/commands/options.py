@@ -192,9 +192,17 @@ def parse_person(birth_date: str | None, cpr: str | None) -> tuple[date, str | N
     return birth, None
 
 
-def parse_evidence(diagnosis: list[str] | None, mistrivsel: list[str] | None):
+def parse_evidence(
+    diagnosis: list[str] | None, mistrivsel: list[str] | None, empty_clears: bool = False
+):
+    """The diagnoses and signs of mistrivsel typed. An empty value given on purpose is an
+    error (it would silently mean none), except in `edit`, where it clears the list."""
     from ipsung import rules
 
+    if not empty_clears:
+        for option, values in (("--diagnosis", diagnosis), ("--mistrivsel", mistrivsel)):
+            if any(not v.strip() for v in values or []):
+                raise BadInput(_("an empty value; leave the option out for none"), option)
     diagnoses = tuple(dict.fromkeys(rules.parse_diagnosis(d) for d in _split(diagnosis)))
     signs = tuple(dict.fromkeys(vocabulary.parse_mistrivsel_sign(s) for s in _split(mistrivsel)))
     return diagnoses, signs
@@ -261,5 +269,14 @@ MaybeUnderAssessmentOpt = Annotated[
 ]
 GoalOpt = Annotated[
     str | None, typer.Option("--goal", help="The young person's own dream or wish.")
+]
+TrackOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--track",
+        help=_("{choices}; default: ips with a diagnosis, ips-like without.").format(
+            choices=_or(vocabulary.TRACKS)
+        ),
+    ),
 ]
 PathwayOpt = Annotated[str | None, typer.Option("--pathway", help=_or(vocabulary.PATHWAYS) + ".")]

@@ -11,6 +11,7 @@ from ipsung.commands.options import (
     parse_date,
     print_json,
     reading,
+    session,
     today,
 )
 from ipsung.i18n import _
@@ -52,26 +53,113 @@ def outcomes(
         echo(outcome_view.outcomes_page(document))
 
 
-@app.command()
+fidelity_app = typer.Typer(
+    help=_(
+        "The yearly fidelity review on the IPS-25: every item scored, from the data or by "
+        "the reviewers, the total and its band. Example: ipsung fidelity --year 2026"
+    ),
+    invoke_without_command=True,
+)
+app.add_typer(fidelity_app, name="fidelity")
+
+YearOpt = Annotated[
+    int | None, typer.Option("--year", help="The review's year (default: this year).")
+]
+
+
+def _year(year: int | None) -> int:
+    from ipsung.errors import BadInput
+
+    this_year = today().year
+    if year is None:
+        return this_year
+    if not 1900 <= year <= this_year:
+        raise BadInput(
+            _("{year} is not a year that has begun; give one up to {this}").format(
+                year=year, this=this_year
+            ),
+            "--year",
+        )
+    return year
+
+
+@fidelity_app.callback()
 def fidelity(
-    on: Annotated[str, typer.Option("--on", help="Day to read the indicators on.")] = "today",
+    ctx: typer.Context,
+    year: YearOpt = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on", help="Day to read the data on (default: 31 December of a past year, or today)."
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """The IPS-25 fidelity items the data can answer, each with its figure, its 1-5 score by
-    the scale's anchors and the data behind it, and the items that need a human review.
+    """Every IPS-25 item with its score and where it came from: read from the data (caseload
+    size, rapid job search, job development, diversity of jobs and employers, competitive
+    jobs, follow-along supports) or recorded from the review; the total and its band once
+    all 25 are scored, otherwise what is missing.
 
-    Example: ipsung fidelity --json
+    Example: ipsung fidelity --year 2026 --json
     """
-    from ipsung.render import outcomes as outcome_view
-    from ipsung.reports import fidelity as indicators
+    if ctx.invoked_subcommand is not None:
+        return
+    from ipsung.render import fidelity as fidelity_view
+    from ipsung.reports import fidelity as scale_review
 
-    day = parse_date(on, "--on")
+    chosen = _year(year)
+    day = parse_date(on, "--on") if on else scale_review.measured_on(chosen, today())
     with reading() as conn:
-        document = indicators.fidelity(conn, day)
+        document = scale_review.fidelity(conn, chosen, day)
     if json_out:
         print_json(document)
     else:
-        echo(outcome_view.fidelity_page(document))
+        echo(fidelity_view.page(document))
+
+
+@fidelity_app.command("items")
+def fidelity_items(json_out: JsonOpt = False) -> None:
+    """The 25 items of the IPS-25, each with its id and whether the data can read it.
+
+    Example: ipsung fidelity items --json
+    """
+    from ipsung import fidelity_scale as scale
+    from ipsung.render import fidelity as fidelity_view
+
+    items = [{"id": i.id, "name": i.name, "from_data": i.from_data} for i in scale.items()]
+    if json_out:
+        print_json({"items": items})
+    else:
+        echo(fidelity_view.items_page(items))
+
+
+# ignore_unknown_options: a negative SCORE reaches our own check instead of being read
+# as an unknown option.
+@fidelity_app.command("score", context_settings={"ignore_unknown_options": True})
+def fidelity_score(
+    item: Annotated[str, typer.Argument(help="The item's id (see: ipsung fidelity items).")],
+    score: Annotated[int, typer.Argument(help="The reviewers' score, 1-5.")],
+    year: YearOpt = None,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", help="Why (required to override an item read from the data)."),
+    ] = None,
+) -> None:
+    """Record the reviewers' score of one item for a year; recording again replaces it.
+
+    Example: ipsung fidelity score zero-exclusion 4 --year 2026
+    """
+    from ipsung.usecases import fidelity as review
+
+    chosen = _year(year)
+    review.checked(item, score, note)  # a refusal opens (and creates) nothing
+    with session(write=True) as s:
+        found, old = review.record_score(s, item, score, chosen, note)
+    if old is None:
+        message = _("{item}: {score} recorded for {year}")
+    else:
+        message = _("{item}: {score} recorded for {year} (was {old})")
+    typer.echo(message.format(item=found.id, score=score, year=chosen, old=old))
 
 
 @app.command()

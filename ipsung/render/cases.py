@@ -4,6 +4,7 @@ screening's verdict and reasons."""
 from datetime import date
 
 from ipsung import rules
+from ipsung.due_rules import WEEKLY_CONTACT_DAYS
 from ipsung.i18n import _
 from ipsung.render.text import Page, Table
 from ipsung.store import refdata
@@ -60,14 +61,21 @@ def document(case, today: date, reveal_cpr: bool = False) -> dict:
                 "hours": p.hours,
                 "employer": p.employer,
                 "end_reason": p.end_reason,
+                "job_type": p.job_type,
             }
             for p in case.placements
         ],
-        "aftercare": [{"start": a.start, "end": a.end} for a in case.aftercare],
+        "aftercare": [
+            {"start": a.start, "end": a.end, "contact_every": a.contact_every}
+            for a in case.aftercare
+        ],
         "progress": [
             {"date": r.date, "outlook": r.outlook, "insight": r.insight, "skills": r.skills}
             for r in case.progress
         ],
+        # Beyond SPEC §6's keys (added at the end, so that its order holds):
+        "reviews": [{"date": r.date, "period": r.period, "note": r.note} for r in case.reviews],
+        "track_set_by_hand": case.track_set_by_hand,
     }
 
 
@@ -113,9 +121,15 @@ def page(d: dict) -> str:
                 (p["end"], _("placement end"), f"{p['kind']} {p['end_reason'] or ''}".strip())
             )
     for a in d["aftercare"]:
-        events.append((a["start"], _("aftercare"), _("started")))
+        started = _("started")
+        if a["contact_every"] != WEEKLY_CONTACT_DAYS:
+            started += " " + _("(contact every {n} days)").format(n=a["contact_every"])
+        events.append((a["start"], _("aftercare"), started))
         if a["end"]:
             events.append((a["end"], _("aftercare"), _("ended")))
+    for r in d["reviews"]:
+        text = _("26-week period {n} reviewed").format(n=r["period"])
+        events.append((r["date"], _("review"), f"{text}: {r['note']}" if r["note"] else text))
     for r in d["progress"]:
         events.append(
             (

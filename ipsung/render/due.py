@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from ipsung.due_rules import WEEKLY_CONTACT_DAYS
 from ipsung.i18n import _
 from ipsung.render.text import Table
 from ipsung.rules import format_date
@@ -11,9 +12,12 @@ def detail(item) -> str:
     """What a due item is about, from its facts (see due_rules.DueItem)."""
     facts = item.facts
     if item.reason == "weekly-contact":
-        contacted, last, quiet = facts
+        contacted, last, quiet, every = facts
         what = _("last youth contact") if contacted else _("no youth contact since enrolment")
-        return _("{what} {day} ({n} days ago)").format(what=what, day=format_date(last), n=quiet)
+        text = _("{what} {day} ({n} days ago)").format(what=what, day=format_date(last), n=quiet)
+        if every != WEEKLY_CONTACT_DAYS:
+            text += " " + _("(aftercare: contact agreed every {n} days)").format(n=every)
+        return text
     if item.reason == "intake-meeting":
         return _("no three-party meeting since enrolment {day}").format(day=format_date(facts[0]))
     if item.reason == "employer-contact":
@@ -26,7 +30,11 @@ def detail(item) -> str:
         what = _("last rating") if rated else _("no rating since enrolment")
         return _("{what} {day}").format(what=what, day=format_date(day))
     if item.reason == "period-review":
-        number, end = facts
+        number, end, ended = facts
+        if ended:
+            return _("26-week period {n} ended {day}; no review recorded (ipsung review)").format(
+                n=number, day=format_date(end)
+            )
         return _("26-week period {n} ends {day}").format(n=number, day=format_date(end))
     referred, free = facts  # waitlist
     return _("waitlisted since {day}; {n} free place(s) in the team").format(

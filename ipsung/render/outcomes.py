@@ -123,20 +123,3 @@ def outcomes_page(d: dict) -> str:
     for name, text in d["definitions"].items():
         console.add(f"  {name}: {text}")
     return console.text()
-
-
-def fidelity_page(d: dict) -> str:
-    console, table = Page(), Table
-    console.add(_("Fidelity indicators read from the data, {day}").format(day=format_date(d["on"])))
-    t = table(_("item"), _("figure"), _("score"), _("data"))
-    for item in d["items"]:
-        data = ", ".join(f"{k}: {v}" for k, v in item["data"].items()) or "-"
-        t.add_row(item["item"], number(item["figure"]), number(item["score"]), data)
-    console.add(t)
-    for item in d["items"]:
-        console.add(f"  {item['item']}: {item['note']}")
-    console.add()
-    console.add(_("Needs a human review (not readable from the data):"))
-    for name in d["needs_review"]:
-        console.add(f"  - {name}")
-    return console.text()

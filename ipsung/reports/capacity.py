@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from ipsung import due_rules, rules
-from ipsung.reports.due import last_youth_contact
+from ipsung.reports.due import contact_every, last_youth_contact
 from ipsung.store import team
 from ipsung.store.tables import open_on, participants, waitlisted_on
 
@@ -16,11 +16,13 @@ def _weekly_contacts_due(conn: Connection, on: date) -> dict[int, int]:
     list (due_rules.weekly_contact) over each open case's last youth contact."""
     p = participants.c
     rows = conn.execute(
-        select(p.consultant_id, p.enrolled_on, last_youth_contact(on)).where(open_on(on))
+        select(p.consultant_id, p.enrolled_on, last_youth_contact(on), contact_every(on)).where(
+            open_on(on)
+        )
     )
     overdue: dict[int, int] = {}
-    for consultant_id, enrolled, last in rows.all():
-        if due_rules.weekly_contact(enrolled, last, on) is not None:
+    for consultant_id, enrolled, last, every in rows.all():
+        if due_rules.weekly_contact(enrolled, last, on, every) is not None:
             overdue[consultant_id] = overdue.get(consultant_id, 0) + 1
     return overdue
 

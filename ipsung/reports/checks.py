@@ -131,10 +131,11 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
         problems.append(Problem("waitlisted-with-consultant", _("case {id}").format(id=pid)))
     for (pid,) in conn.execute(
         select(p.id).where(
+            ~p.track_set_by_hand,  # a track chosen by hand is the team's to judge
             or_(
                 and_(p.track == "ips", p.diagnoses == ""),
                 and_(p.track == "ips-like", p.diagnoses != ""),
-            )
+            ),
         )
     ):
         problems.append(

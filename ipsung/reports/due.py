@@ -5,24 +5,26 @@ each served by an index on (participant_id, date); the reasons themselves are th
 rules of due_rules.py, and render/due.py says each in a sentence.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from ipsung import due_rules, rules
 from ipsung.gcpause import no_cycle_collection
 from ipsung.store import team
 from ipsung.store.tables import (
+    aftercare_periods,
     consultants,
     contacts,
     open_on,
     participants,
+    period_reviews,
     placements,
     waitlisted_on,
 )
 from ipsung.store.tables import progress_ratings as ratings
-from ipsung.vocabulary import YOUTH_CONTACT_KINDS
+from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS, YOUTH_CONTACT_KINDS
 
 
 def last_youth_contact(on: date):
@@ -33,6 +35,20 @@ def last_youth_contact(on: date):
         .where(c.participant_id == p.id, c.date <= on, c.kind.in_(YOUTH_CONTACT_KINDS))
         .scalar_subquery()
     )
+
+
+def contact_every(on: date):
+    """SQL: the contact interval agreed for the aftercare the case is in on `on`, if any
+    (else the weekly contact's 7 days)."""
+    a, p = aftercare_periods.c, participants.c
+    agreed = (
+        select(a.contact_every)
+        .where(a.participant_id == p.id, a.start <= on, or_(a.end.is_(None), a.end >= on))
+        .order_by(a.start.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(agreed, due_rules.WEEKLY_CONTACT_DAYS)
 
 
 def _open_case_facts(
@@ -53,6 +69,15 @@ def _open_case_facts(
         .where(ratings.c.participant_id == p.id, ratings.c.date <= on)
         .scalar_subquery()
     )
+    pl, r = placements.c, period_reviews.c
+    started = (
+        select(pl.id)
+        .where(pl.participant_id == p.id, pl.kind.in_(COUNTED_PLACEMENT_KINDS), pl.start <= on)
+        .exists()
+    )
+    reviewed = (
+        select(func.max(r.period)).where(r.participant_id == p.id, r.date <= on).scalar_subquery()
+    )
     query = (
         select(
             p.id,
@@ -62,6 +87,11 @@ def _open_case_facts(
             contact_exists(c.kind == "three-party"),
             contact_exists(c.kind == "employer"),
             last_rating,
+            started,
+            p.pathway,
+            contact_exists(c.kind == "education"),
+            reviewed,
+            contact_every(on),
         )
         .outerjoin(consultants, p.consultant_id == consultants.c.id)
         .where(open_on(on))
@@ -69,31 +99,65 @@ def _open_case_facts(
     )
     if consultant_id is not None:
         query = query.where(p.consultant_id == consultant_id)
-    recent = _recent_placements(conn, on)
+    unfollowed = _unfollowed_placements(conn, on)
     return [
         due_rules.CaseFacts(
-            pid, name, enrolled, youth, bool(three), bool(employer), rating, recent.get(pid, ())
+            pid,
+            name,
+            enrolled,
+            youth,
+            bool(three),
+            bool(employer),
+            rating,
+            unfollowed.get(pid, ()),
+            bool(has_started),
+            pathway == "education",
+            bool(education),
+            review or 0,
+            every,
         )
-        for pid, name, enrolled, youth, three, employer, rating in conn.execute(query).all()
+        for (
+            pid,
+            name,
+            enrolled,
+            youth,
+            three,
+            employer,
+            rating,
+            has_started,
+            pathway,
+            education,
+            review,
+            every,
+        ) in conn.execute(query).all()
     ]
 
 
-def _recent_placements(
+def _unfollowed_placements(
     conn: Connection, on: date
-) -> dict[int, tuple[due_rules.RecentPlacement, ...]]:
-    """Placements started in the last few days, and whether anyone has been in contact since."""
+) -> dict[int, tuple[due_rules.Unfollowed, ...]]:
+    """The open cases' placements that have started with no youth, three-party or employer
+    contact since (on or after the start day)."""
     pl, c = placements.c, contacts.c
-    contact_since = exists().where(
-        c.participant_id == pl.participant_id, c.date >= pl.start, c.date <= on
+    followed = (
+        select(c.participant_id)
+        .where(
+            c.participant_id == pl.participant_id,
+            c.kind.in_(due_rules.FOLLOW_UP_KINDS),
+            c.date >= pl.start,
+            c.date <= on,
+        )
+        .exists()
     )
     rows = conn.execute(
-        select(pl.participant_id, pl.start, pl.kind, contact_since).where(
-            pl.start.between(on - timedelta(days=due_rules.FOLLOW_UP_DAYS), on)
-        )
+        select(pl.participant_id, pl.start, pl.kind)
+        .join(participants, participants.c.id == pl.participant_id)
+        .where(open_on(on), pl.start <= on, ~followed)
+        .order_by(pl.start, pl.id)
     )
-    found: dict[int, list[due_rules.RecentPlacement]] = {}
-    for pid, start, kind, contacted in rows.all():
-        found.setdefault(pid, []).append(due_rules.RecentPlacement(start, kind, bool(contacted)))
+    found: dict[int, list[due_rules.Unfollowed]] = {}
+    for pid, start, kind in rows.all():
+        found.setdefault(pid, []).append(due_rules.Unfollowed(start, kind))
     return {pid: tuple(items) for pid, items in found.items()}
 
 

@@ -1,4 +1,5 @@
-"""The reference lists in data/: ICD-10 chapter F, referral sources, mistrivsel signs.
+"""The reference lists in data/: ICD-10 chapter F, referral sources, mistrivsel signs and
+DISCO-08's major groups of jobs.
 
 They ship inside the package as `ipsung.data`, so a non-editable install finds them.
 Each list is read once per process and is immutable afterwards: to the rules they are
@@ -46,6 +47,12 @@ def icd10_name(code: str) -> dict[str, str] | None:
 @cache
 def referral_sources() -> dict[str, dict[str, str]]:
     return {s["code"]: s for s in _load("referral_sources.json")["referral_sources"]}
+
+
+@cache
+def job_types() -> dict[str, dict[str, str]]:
+    """DISCO-08's major groups, by code ("5": service and sales workers)."""
+    return {g["code"]: g for g in _load("disco08_major_groups.json")["major_groups"]}
 
 
 @cache

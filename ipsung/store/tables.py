@@ -27,9 +27,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     case,
+    false,
     or_,
+    text,
 )
 
 # Named constraints, so that migrations can refer to them on every backend.
@@ -74,6 +77,9 @@ participants = Table(
     Column("goal", Text),
     Column("pathway", String(40)),
     _required("track", String(10)),
+    # Set when a person chose the track (intake/edit --track): then edit keeps it, and
+    # `check` accepts it, instead of deriving it from the diagnoses.
+    _required("track_set_by_hand", Boolean, default=False, server_default=false()),
     # Screening inputs, kept so that the decision can be read again later.
     _required("diagnoses", String(200), default=""),  # "F90.0,F84"
     _required("under_assessment", Boolean, default=False),
@@ -120,6 +126,8 @@ placements = Table(
     Column("end", Date),
     Column("hours", Float),
     Column("employer", String(200)),
+    # A job's type: a DISCO-08 major group, "0" to "9" (data/disco08_major_groups.json).
+    Column("job_type", String(2)),
     Column("end_reason", Text),
     CheckConstraint('"end" IS NULL OR "end" >= start', name="end_not_before_start"),
     CheckConstraint("hours IS NULL OR hours >= 0", name="hours_not_negative"),
@@ -134,6 +142,9 @@ aftercare_periods = Table(
     _required("participant_id", ForeignKey("participants.id")),
     _required("start", Date),
     Column("end", Date),
+    # The agreed contact interval during this aftercare, in days (weekly by default; its
+    # bounds are the use case's: a column added to a SQLite table cannot get a CHECK).
+    _required("contact_every", Integer, default=7, server_default=text("7")),
     CheckConstraint('"end" IS NULL OR "end" >= start', name="end_not_before_start"),
     Index(None, "participant_id"),
 )
@@ -151,6 +162,32 @@ progress_ratings = Table(
     CheckConstraint("insight BETWEEN 1 AND 5", name="insight_1_to_5"),
     CheckConstraint("skills BETWEEN 1 AND 5", name="skills_1_to_5"),
     Index(None, "participant_id", "date"),  # "the last rating" without reading rows
+)
+
+# The 26-week period reviews (SPEC §6): one row per review held, naming its period.
+period_reviews = Table(
+    "period_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _required("participant_id", ForeignKey("participants.id")),
+    _required("date", Date),
+    _required("period", Integer),
+    Column("note", Text),
+    CheckConstraint("period >= 1", name="period_positive"),
+    Index(None, "participant_id", "date"),
+)
+
+# The fidelity reviewers' scores of the IPS-25 items (SPEC §8a), one per item and year.
+fidelity_scores = Table(
+    "fidelity_scores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _required("year", Integer),
+    _required("item", String(40)),
+    _required("score", Integer),
+    Column("note", Text),
+    CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),
+    UniqueConstraint("year", "item"),
 )
 
 # The append-only audit log. Names cases by id only: no name, CPR number or note is ever

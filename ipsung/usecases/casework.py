@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ipsung import rules, vocabulary
+from ipsung import due_rules, rules, vocabulary
 from ipsung.errors import BadInput, CapacityFull, IpsungError, NotFound
 from ipsung.i18n import _
 from ipsung.models import (
@@ -19,6 +19,7 @@ from ipsung.models import (
     Consultant,
     Contact,
     Participant,
+    PeriodReview,
     Placement,
     ProgressRating,
 )
@@ -164,11 +165,28 @@ def end_placement(
 # --- aftercare --------------------------------------------------------------------------
 
 
+# The agreed contact interval in aftercare: at least daily, at most quarterly.
+CONTACT_EVERY_DAYS = (1, 92)
+
+
 def start_aftercare(
-    session: Session, participant_id: int, start: date, today: date
+    session: Session,
+    participant_id: int,
+    start: date,
+    today: date,
+    contact_every: int = due_rules.WEEKLY_CONTACT_DAYS,
 ) -> AftercarePeriod:
     """Aftercare (efterværn): support after the young person has started; several periods,
-    never overlapping."""
+    never overlapping. The contact interval is agreed case by case (weekly by default);
+    the due list's weekly contact follows it while the aftercare lasts."""
+    low, high = CONTACT_EVERY_DAYS
+    if not low <= contact_every <= high:
+        raise BadInput(
+            _("days between contacts lie between {low} and {high}, not {n}").format(
+                low=low, high=high, n=contact_every
+            ),
+            "--contact-every",
+        )
     case = _open_case(session, participant_id)
     rules.not_in_future(start, today, "--date")
     _not_before(start, _enrolled(case), "--date", _("enrolment"))
@@ -185,11 +203,42 @@ def start_aftercare(
                     day=rules.format_date(period.end)
                 )
             )
-    period = AftercarePeriod(participant_id=case.id, start=start)
+    period = AftercarePeriod(participant_id=case.id, start=start, contact_every=contact_every)
     session.add(period)
     session.flush()
     audit.record(
-        session, "aftercare start", case.id, f"aftercare {period.id} start={start.isoformat()}"
+        session,
+        "aftercare start",
+        case.id,
+        f"aftercare {period.id} start={start.isoformat()} contact_every={contact_every}",
+    )
+    return period
+
+
+# --- the 26-week period review -----------------------------------------------------------
+
+
+def record_review(
+    session: Session, participant_id: int, day: date, today: date, note: str | None
+) -> int:
+    """Record the review of a 26-week period (SPEC §6): the period whose review is due on
+    that day (see due_rules.period_of; a review before the first period's notice is the
+    first period's). Returns the period number; its due task is then done."""
+    case = _open_case(session, participant_id)
+    rules.not_in_future(day, today, "--date")
+    enrolled = _enrolled(case)
+    _not_before(day, enrolled, "--date", _("enrolment"))
+    period = max(1, due_rules.period_of((day - enrolled).days))
+    review = PeriodReview(
+        participant_id=case.id,
+        date=day,
+        period=period,
+        note=" ".join(note.split()) or None if note else None,
+    )
+    session.add(review)
+    session.flush()
+    audit.record(
+        session, "review", case.id, f"review {review.id} period={period} date={day.isoformat()}"
     )
     return period
 
@@ -332,6 +381,7 @@ EDITABLE = (
     "normal_cognition",
     "goal",
     "pathway",
+    "track",
 )
 
 
@@ -355,9 +405,12 @@ def edit_case(
         raise BadInput(_("case {id} was anonymised; it takes no corrections").format(id=case.id))
     stored = _as_row(case)
     changed = [field for field, value in changes.items() if stored[field] != value]
+    if "track" in changes and "track" not in changed and not case.track_set_by_hand:
+        changed.append("track")  # the same track, now chosen by hand
     if not changed:
         raise BadInput(_("nothing to change: give at least one field with a new value"))
-    row = CaseRow.check({**stored, **changes, "override": override or case.override_reason}, today)
+    merged = {**stored, **changes, "override": override or case.override_reason}
+    row = CaseRow.check(merged, today)
     duplicate_cpr(session, row.cpr, other_than=case.id)
     if "referral_date" in changed:
         _check_new_referral_date(session, case, row.referral_date)
@@ -369,7 +422,10 @@ def edit_case(
         setattr(case, field, ",".join(value) if isinstance(value, tuple) else value)
     if "referral_date" in changed and was_enrolled_at_referral:
         case.enrolled_on = case.referral_date  # enrolled on the referral date, as at intake
-    case.track = rules.track_for(row.diagnoses)
+    if "track" in changed:
+        case.track_set_by_hand = True
+    elif not case.track_set_by_hand:
+        case.track = rules.track_for(row.diagnoses)  # derived, as at intake
     screening = rules.screen(row.screening_input())
     if not screening.eligible and not row.override:
         failed = ", ".join(c.name for c in screening.failed())

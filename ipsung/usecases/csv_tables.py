@@ -298,6 +298,7 @@ PLACEMENTS = Table(
         "end": Placement.end,
         "hours": Placement.hours,
         "employer": Placement.employer,
+        "job_type": Placement.job_type,
         "end_reason": Placement.end_reason,
     },
     date_field="start",
@@ -311,6 +312,7 @@ PLACEMENTS = Table(
         col("end", write=Cells.date),
         col("hours", write=Cells.number),
         col("employer"),
+        col("job_type"),
         col("end_reason", identified=True),
     ),
 )

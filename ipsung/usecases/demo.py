@@ -45,6 +45,7 @@ from ipsung.i18n import _
 from ipsung.schemas import CaseRow, ContactRow, PlacementRow, RatingRow
 from ipsung.store import audit, db
 from ipsung.store.tables import consultants, metadata, participants
+from ipsung.vocabulary import JOB_KINDS as JOB_KINDS_ALL
 
 # --- the team --------------------------------------------------------------------------
 
@@ -103,6 +104,19 @@ TRADES = (
     "Elektriker Andersen ApS", "Tømrer Kristensen", "Frisør Lotte", "Auto Centret Nord",
     "Maler Poulsen ApS", "Vestergaard VVS", "Restaurant Søgaarden", "Smed Thomsen",
 )  # fmt: skip
+# Each workplace's DISCO-08 major group (data/disco08_major_groups.json): 5 service and
+# sales, 6 skilled agriculture and fishery, 7 crafts and trades, 8 operators, 9 elementary.
+JOB_TYPES = {
+    "Bager Nielsen": "7", "Netto Hjørring": "5", "Brugsen Tårs": "5", "Rema 1000 Sindal": "5",
+    "Pizzeria Roma": "9", "Café Havnen": "5", "Hotel Strandlyst": "5", "Lønstrup Is": "5",
+    "Gartneri Lindholm": "6", "Plejecenter Solsikken": "5", "Børnehaven Mælkebøtten": "5",
+    "Rideskolen Bakkely": "6", "Hjørring Cykler": "7", "Lager Nord ApS": "9",
+    "Tankstationen Bindslev": "5", "Genbrugsbutikken Hirtshals": "5",
+    "Fiskehuset Hirtshals": "9", "Maskinstation Vrå": "8", "Elektriker Andersen ApS": "7",
+    "Tømrer Kristensen": "7", "Frisør Lotte": "5", "Auto Centret Nord": "7",
+    "Maler Poulsen ApS": "7", "Vestergaard VVS": "7", "Restaurant Søgaarden": "5",
+    "Smed Thomsen": "7",
+}  # fmt: skip
 SCHOOLS = (
     "Hjørring Gymnasium", "EUC Nord", "VUC Hjørring", "Hjørring Handelsskole",
     "Social- og Sundhedsskolen Nord",
@@ -576,6 +590,7 @@ def _participant_row(case: _Case, row: CaseRow, writer: _Writer) -> tuple:
         row.goal,
         row.pathway,
         rules.track_for(row.diagnoses),
+        False,  # track_set_by_hand
         ",".join(row.diagnoses),
         row.under_assessment,
         ",".join(row.mistrivsel),
@@ -606,9 +621,10 @@ class _Checks:
             self._contact_shapes.add(shape)
 
     def placement(self, row: tuple) -> None:
-        participant_id, kind, start, end, hours, employer, end_reason = row
+        participant_id, kind, start, end, hours, employer, job_type, end_reason = row
         values = {"participant_id": participant_id, "kind": kind, "start": self.as_date[start]}
         values |= {"end": self.as_date.get(end), "hours": hours, "employer": employer}
+        values["job_type"] = job_type
         PlacementRow.check({**values, "end_reason": end_reason}, self.today)
 
     def rating(self, row: tuple) -> None:
@@ -636,6 +652,7 @@ class _CaseRows:
         self.add_contact = writer.adder("contacts", checks.contact)
         self.add_placement = writer.adder("placements", checks.placement)
         self.add_aftercare = writer.adder("aftercare_periods")
+        self.add_review = writer.adder("period_reviews")
         self.add_rating = writer.adder("progress_ratings", checks.rating)
 
     def between(self, low: int, high: int) -> int:
@@ -686,11 +703,14 @@ class _CaseRows:
         days = []
         if not case.no_intake:
             days.append((start + self.between(2, 13), INTAKE_NOTE))
-        review = start + 182
+        review, period = start + 182, 1
         while review <= until:
-            if self.rnd() < 0.6:
-                days.append((review - self.between(0, 13), REVIEW_NOTE))
-            review += 182
+            if self.rnd() < 0.8:
+                day = review - self.between(0, 13)
+                days.append((day, REVIEW_NOTE))
+                if day <= until:  # the status meeting is the period's review
+                    self.add_review((case.id, self.day(day), period, None))
+            review, period = review + 182, period + 1
         if case.closed is not None and case.close_reason != "no-contact" and self.rnd() < 0.85:
             days.append((max(start, case.closed - self.between(0, 10)), CLOSING_NOTE))
         last = 0
@@ -809,6 +829,7 @@ class _CaseRows:
                 None if end is None else self.day(end),
                 None if hours is None else float(self.between(*hours)),
                 employer,
+                JOB_TYPES.get(employer) if kind in JOB_KINDS_ALL else None,
                 None if end is None else reason,
             )
         )
@@ -827,7 +848,11 @@ class _CaseRows:
                 end = min(end, case.closed)
             elif end > self.today:
                 end = None
-            self.add_aftercare((case.id, self.day(start), None if end is None else self.day(end)))
+            # Weekly contact, or every fortnight as agreed with some (case by case).
+            every = 14 if case.id % 5 == 0 else 7
+            self.add_aftercare(
+                (case.id, self.day(start), None if end is None else self.day(end), every)
+            )
             if end is None or self.rnd() >= 0.3:
                 return
             start = end + self.between(7, 60)
@@ -875,7 +900,7 @@ def _waitlisted_at_end(rng: random.Random, participants: int) -> int:
 
 
 # The tables that take a row per contact, placement, rating and period.
-CASE_TABLES = ("contacts", "placements", "progress_ratings", "aftercare_periods")
+CASE_TABLES = ("contacts", "placements", "progress_ratings", "aftercare_periods", "period_reviews")
 
 
 @contextmanager

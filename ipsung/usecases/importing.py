@@ -208,7 +208,9 @@ def _participant(line: Line, consultants: dict) -> dict | None:
         "close_reason": row.close_reason,
         "goal": row.goal,
         "pathway": row.pathway,
-        "track": rules.track_for(row.diagnoses),
+        "track": row.track or rules.track_for(row.diagnoses),
+        # A track that differs from the one the diagnoses give was chosen by hand.
+        "track_set_by_hand": row.track not in (None, rules.track_for(row.diagnoses)),
         "diagnoses": ",".join(row.diagnoses),
         "under_assessment": row.under_assessment,
         "mistrivsel": ",".join(row.mistrivsel),

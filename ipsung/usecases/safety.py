@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from ipsung import rules
 from ipsung.errors import BadInput
 from ipsung.i18n import _
-from ipsung.models import AftercarePeriod, Contact, Participant, Placement, ProgressRating
+from ipsung.models import (
+    AftercarePeriod,
+    Contact,
+    Participant,
+    PeriodReview,
+    Placement,
+    ProgressRating,
+)
 from ipsung.store import audit, db
 from ipsung.store.location import Location
 
@@ -116,6 +123,9 @@ def anonymize(session: Session, closed_before: date) -> list[int]:
         session.execute(
             update(Placement).where(Placement.participant_id.in_(ids)).values(end_reason=None)
         )
+        session.execute(
+            update(PeriodReview).where(PeriodReview.participant_id.in_(ids)).values(note=None)
+        )
     return ids
 
 
@@ -144,7 +154,7 @@ def erase(location: Location, participant_id: int) -> None:
     with db.session(location, write=True) as session:
         if session.get(Participant, participant_id) is None:
             raise BadInput(_("no case with id {id}").format(id=participant_id), "PARTICIPANT")
-        for model in (Contact, Placement, AftercarePeriod, ProgressRating):
+        for model in (Contact, Placement, AftercarePeriod, ProgressRating, PeriodReview):
             session.execute(delete(model).where(model.participant_id == participant_id))
         session.execute(delete(Participant).where(Participant.id == participant_id))
         audit.record(session, "erase", participant_id, "case deleted")
