@@ -1,0 +1,134 @@
+"""The Danish catalogue, kept with Babel: extract, update, compile and check.
+
+    python scripts/catalogue.py extract    # ipsung/locale/ipsung.pot from the code
+    python scripts/catalogue.py update     # merge the .pot into the Danish .po
+    python scripts/catalogue.py compile    # the .mo that ships inside the package
+    python scripts/catalogue.py check      # exit 1: a message untranslated, fuzzy or stale
+
+The same with Babel's own command line (babel.cfg names the extractor below):
+
+    PYTHONPATH=. pybabel extract -F babel.cfg -k N_ -k M_ -o ipsung/locale/ipsung.pot .
+    pybabel update -i ipsung/locale/ipsung.pot -d ipsung/locale -D ipsung -l da
+    pybabel compile -d ipsung/locale -D ipsung -l da
+
+What is extracted: every `_("…")`, `N_("…")` and `M_("…", …)` (see ipsung/i18n.py), and
+the docstring of every command (a function under `….command(…)` or `….callback(…)`), which
+typer shows as its help, cleaned as typer cleans it (inspect.cleandoc).
+"""
+
+import ast
+import inspect
+import io
+import sys
+from pathlib import Path
+
+from babel.messages import Catalog
+from babel.messages.extract import extract_python
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po, write_po
+from babel.util import pathmatch
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALE = ROOT / "ipsung" / "locale"
+POT = LOCALE / "ipsung.pot"
+PO = LOCALE / "da" / "LC_MESSAGES" / "ipsung.po"
+MO = LOCALE / "da" / "LC_MESSAGES" / "ipsung.mo"
+KEYWORDS = {"_": None, "N_": None, "M_": (1,)}
+HELP_DECORATORS = ("command", "callback")
+
+
+def extract_ipsung(fileobj, keywords, comment_tags, options):
+    """Babel's Python extraction, plus the docstrings typer turns into command help."""
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and any(
+            isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr in HELP_DECORATORS
+            for d in node.decorator_list
+        ):
+            doc = ast.get_docstring(node, clean=False)
+            if doc:
+                yield node.lineno, None, inspect.cleandoc(doc), ["help of a command"]
+
+
+def extract() -> Catalog:
+    """Every message of the code, with where it stands."""
+    catalog = Catalog(project="ipsung", domain="ipsung", charset="utf-8")
+    with open(ROOT / "babel.cfg", encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    files = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py"))
+    for pattern, _method in method_map:  # one method: extract_ipsung (babel.cfg names it)
+        for path in (ROOT / f for f in files if pathmatch(pattern, f)):
+            with open(path, "rb") as fileobj:
+                found = extract_ipsung(fileobj, KEYWORDS, (), options_map.get(pattern, {}))
+                for lineno, _func, message, comments in _messages(found):
+                    location = (str(path.relative_to(ROOT)), lineno)
+                    catalog.add(message, locations=[location], auto_comments=comments)
+    return catalog
+
+
+def _messages(found):
+    for lineno, func, message, comments in found:
+        if isinstance(message, tuple):  # M_("…", values): the text is the first
+            message = message[0]
+        if message:
+            yield lineno, func, message, comments
+
+
+def danish() -> Catalog:
+    with open(PO, "rb") as f:
+        return read_po(f, locale="da", domain="ipsung")
+
+
+def problems(code: Catalog, po: Catalog) -> list[str]:
+    """What keeps the catalogue from being complete and current."""
+    found = []
+    for message in code:
+        if not message.id:
+            continue
+        entry = po.get(message.id)
+        if entry is None or not entry.string:
+            found.append(f"no Danish for: {message.id!r}")
+        elif entry.fuzzy:
+            found.append(f"fuzzy: {message.id!r}")
+    if MO.exists():
+        with open(MO, "rb") as f:
+            shipped = {m.id: m.string for m in read_mo(f) if m.id}
+        wanted = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+        if shipped != wanted:
+            found.append(f"{MO.relative_to(ROOT)} is older than the .po: run compile")
+    else:
+        found.append(f"{MO.relative_to(ROOT)} is missing: run compile")
+    return found
+
+
+def main(verb: str) -> int:
+    if verb == "extract":
+        with open(POT, "wb") as f:
+            write_po(f, extract(), width=100, omit_header=False)
+    elif verb == "update":
+        code = extract()
+        po = danish() if PO.exists() else Catalog(locale="da", domain="ipsung")
+        po.update(code, no_fuzzy_matching=True)
+        PO.parent.mkdir(parents=True, exist_ok=True)
+        with open(PO, "wb") as f:
+            write_po(f, po, width=100, ignore_obsolete=True)
+    elif verb == "compile":
+        with open(MO, "wb") as f:
+            write_mo(f, danish())
+    elif verb == "check":
+        found = problems(extract(), danish())
+        for line in found:
+            print(line)
+        return 1 if found else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ""))
