@@ -350,6 +350,7 @@ def main_cohort(run, db_path, main_template):
 #   C fgu 06-01, ended 08-31 = 06-01 + 91: 13w tellable, retained (ended exactly at 13 weeks);
 #     26w only on 11-30, after today -> not tellable
 #   D apprenticeship 10-12: 13w only on 2027-01-11 -> not tellable (window not reached)
+#   (A's education 08-03 starts while its job runs: the same spell, still running)
 # progress, first -> latest, cases rated at least twice:
 #   A (2,3,1) -> (4,3,2) = +2, 0, +1   (the middle rating 06-01 does not matter)
 #   B (3,3,3) -> (2,4,5) = -1, +1, +2
@@ -447,6 +448,64 @@ def test_edges_of_placements_and_retention(team):
     assert d["target_met"] is False
     # first starts P5 7, P3 28: the mean of the two
     assert d["median_days_to_first_start"] == 17.5
+
+
+def test_retention_follows_one_spell_and_stops_at_closing(team):
+    """Back-to-back counted placements are one spell (the next starts at most 14 days after
+    the last one ended); a spell ends at closing even if a placement was never ended.
+
+    Six cases, each enrolled Monday 2026-03-02. Every first start lies on or before
+    2026-05-25, so all six are old enough for both windows (today 2026-11-23)."""
+    run = team
+
+    def case(name: str) -> int:
+        return intake(run, name, "2026-03-02", METTE)
+
+    # R1: ordinary job from 03-16, never ended; the case closed 03-30, two weeks later.
+    #   The spell ends 03-30, before 13 weeks (06-15) and 26 weeks (09-14): neither.
+    r1 = case("Rikke Et")
+    placement(run, r1, "ordinary-job", "2026-03-16")
+    close(run, r1, "2026-03-30")
+    # R2: FGU 03-09..05-29, then a vocational school (education) from 06-12 = 05-29 + 14
+    #   days: one spell, still running -> 13 weeks (06-08, in the gap between the two) and
+    #   26 weeks (09-07): both.
+    r2 = case("Rikke To")
+    end_placement(run, placement(run, r2, "fgu", "2026-03-09"), "2026-05-29")
+    placement(run, r2, "education", "2026-06-12")
+    # R3: ordinary job 03-09..05-29, then an apprenticeship from 06-13 = 05-29 + 15 days:
+    #   two spells; the first ended 05-29, before 13 weeks (06-08): neither.
+    r3 = case("Rikke Tre")
+    end_placement(run, placement(run, r3, "ordinary-job", "2026-03-09"), "2026-05-29")
+    placement(run, r3, "apprenticeship", "2026-06-13")
+    # R4: ordinary job 03-09..04-10, apprenticeship 04-20 (10 days later)..06-30, FGU 07-14
+    #   (14 days later), never ended; closed 10-01. One spell 03-09..10-01 (closing):
+    #   13 weeks (06-08) and 26 weeks (09-07) both.
+    r4 = case("Rikke Fire")
+    end_placement(run, placement(run, r4, "ordinary-job", "2026-03-09"), "2026-04-10")
+    end_placement(run, placement(run, r4, "apprenticeship", "2026-04-20"), "2026-06-30")
+    placement(run, r4, "fgu", "2026-07-14")
+    close(run, r4, "2026-10-01")
+    # R5: ordinary job from 03-09, never ended; closed 06-08 = 03-09 + 91 days: exactly 13
+    #   weeks -> retained at 13 weeks, not at 26 (09-07).
+    r5 = case("Rikke Fem")
+    placement(run, r5, "ordinary-job", "2026-03-09")
+    close(run, r5, "2026-06-08")
+    # R6: education 03-09..04-30 and, side by side, an ordinary job 04-01..09-30 (it starts
+    #   before the education ends): one spell to 09-30 -> 13 weeks (06-08) and 26 weeks
+    #   (09-07) both. An internship 05-04 does not matter.
+    r6 = case("Rikke Seks")
+    end_placement(run, placement(run, r6, "education", "2026-03-09"), "2026-04-30")
+    end_placement(run, placement(run, r6, "ordinary-job", "2026-04-01"), "2026-09-30")
+    placement(run, r6, "internship", "2026-05-04")
+
+    d = outcomes(run)
+    assert (d["cohort"], d["started_job_or_education"]) == (6, 6)
+    # 13 weeks: R2, R4, R5, R6 of six
+    assert_same(d["retained_13w"], 4 / 6)
+    assert d["retained_13w_of"] == 6
+    # 26 weeks: R2, R4, R6 of six
+    assert_same(d["retained_26w"], 0.5)
+    assert d["retained_26w_of"] == 6
 
 
 def test_weekly_contact_rate_counts_full_calendar_weeks(team, monkeypatch):

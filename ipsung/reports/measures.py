@@ -18,37 +18,48 @@ from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS, DIMENSIONS, PLACEMENT_KIN
 
 TARGET_SHARE = 0.5
 WEEK_ZERO = date(1900, 1, 1)  # a Monday, and the first day a date may have (see weeks.py)
+# Back-to-back counted placements are one spell: the next starts at most this long after
+# the last one ended (FGU then a vocational school, a job then an apprenticeship).
+SPELL_GAP = timedelta(days=14)
 
-DEFINITIONS = {
-    "started_job_or_education": _(
-        "at least one placement of kind ordinary-job, flex-job, education, fgu or "
-        "apprenticeship started on or after enrolment; internship and wage-subsidy are "
-        "reported but do not count"
-    ),
-    "share": _("started / cohort size, against the target 50 %"),
-    "by_kind": _("placements of each kind started by the cohort (all kinds)"),
-    "retained": _(
-        "of the first counted starts that began at least 13 (26) weeks ago, the share whose "
-        "placement had not ended within 13 (26) weeks"
-    ),
-    "median_days_to_first_employer_contact": _(
-        "days from enrolment to the first employer contact for the young person "
-        "(IPS fidelity asks for under 30)"
-    ),
-    "median_days_to_first_start": _("days from enrolment to the first counted start"),
-    "weekly_contact_rate": _(
-        "of the full calendar weeks (Monday-Sunday) in which a case was open, the share with "
-        "at least one youth or three-party contact"
-    ),
-    "progress": _(
-        "mean change from the first to the latest rating on each dimension (1-5), for cases "
-        "rated at least twice"
-    ),
-    "quarterly": _(
-        "per calendar quarter, the cases open during it and the share of them in a job or "
-        "education during it; bands 31 % minimal, 41 % average, 50 % excellent"
-    ),
-}
+
+def definitions() -> dict[str, str]:
+    """What each figure means, printed with the figures (built on each call, so that the
+    words follow the language chosen for the command)."""
+    return {
+        "started_job_or_education": _(
+            "at least one placement of kind ordinary-job, flex-job, education, fgu or "
+            "apprenticeship started on or after enrolment; internship and wage-subsidy are "
+            "reported but do not count"
+        ),
+        "share": _("started / cohort size, against the target 50 %"),
+        "by_kind": _("placements of each kind started by the cohort (all kinds)"),
+        "retained": _(
+            "of the first counted starts that began at least 13 (26) weeks ago, the share still "
+            "in a job or education 13 (26) weeks after that start. Back-to-back counted "
+            "placements are one spell (the next starts at most 14 days after the last one "
+            "ended, e.g. FGU then a vocational school, a job then an apprenticeship); the spell "
+            "ends at closing, even if a placement was never ended, because a closed case is "
+            "no longer followed"
+        ),
+        "median_days_to_first_employer_contact": _(
+            "days from enrolment to the first employer contact for the young person "
+            "(IPS fidelity asks for under 30)"
+        ),
+        "median_days_to_first_start": _("days from enrolment to the first counted start"),
+        "weekly_contact_rate": _(
+            "of the full calendar weeks (Monday-Sunday) in which a case was open, the share with "
+            "at least one youth or three-party contact"
+        ),
+        "progress": _(
+            "mean change from the first to the latest rating on each dimension (1-5), for cases "
+            "rated at least twice"
+        ),
+        "quarterly": _(
+            "per calendar quarter, the cases open during it and the share of them in a job or "
+            "education during it; bands 31 % minimal, 41 % average, 50 % excellent"
+        ),
+    }
 
 
 @dataclass
@@ -73,10 +84,13 @@ class CaseOutcome:
     first_rating: tuple[int, int, int] | None = None
     latest_rating: tuple[int, int, int] | None = None
     rated_twice: bool = False  # a first and a latest rating that are not the same one
-    # The counted starts, earliest first, and the first of them: worked out once here (not
-    # on every reading), since every figure asks; so give all placements at construction.
+    # Worked out once here (not on every reading), since every figure asks; so give all
+    # placements at construction. `starts`: the counted starts, earliest first;
+    # `first_start`: the first of them; `spell_end`: the last day of the spell that begins
+    # with it (None while it runs).
     starts: list[Placed] = field(init=False)
     first_start: Placed | None = field(init=False)
+    spell_end: date | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.starts = (
@@ -88,6 +102,25 @@ class CaseOutcome:
             else []
         )
         self.first_start = self.starts[0] if self.starts else None
+        self.spell_end = first_spell_end(self.starts, self.closed_on) if self.starts else None
+
+
+def first_spell_end(starts: list[Placed], closed_on: date | None) -> date | None:
+    """The last day of the spell in a job or education that begins with the first counted
+    start (`starts` sorted by start), or None while it runs.
+
+    A counted placement that starts while the spell runs, or at most SPELL_GAP after its
+    end so far, continues it. The spell ends at closing at the latest: a closed case is no
+    longer followed, so a placement never ended is not known to have lasted.
+    """
+    end = starts[0].end
+    for p in starts[1:]:
+        if end is None or p.start > end + SPELL_GAP:
+            break
+        end = None if p.end is None else max(end, p.end)
+    if closed_on is not None and (end is None or closed_on < end):
+        end = closed_on
+    return end
 
 
 # Week numbers from ordinal day numbers: the weekly contact rate works out two for every
@@ -126,13 +159,15 @@ def _median(values: list[int]) -> float | None:
 
 
 def retained(cases: list[CaseOutcome], weeks: int, today: date) -> tuple[float | None, int]:
-    """Share of first counted starts old enough to tell that lasted `weeks`, and how many
-    starts that share is of."""
+    """Share of first counted starts old enough to tell whose spell (see first_spell_end)
+    lasted `weeks`, and how many starts that share is of."""
     window = timedelta(weeks=weeks)
     old_enough = [
-        s for s in (c.first_start for c in cases) if s is not None and s.start + window <= today
+        c for c in cases if c.first_start is not None and c.first_start.start + window <= today
     ]
-    lasted = [s for s in old_enough if s.end is None or s.end >= s.start + window]
+    lasted = [
+        c for c in old_enough if c.spell_end is None or c.spell_end >= c.first_start.start + window
+    ]
     return _share(len(lasted), len(old_enough)), len(old_enough)
 
 

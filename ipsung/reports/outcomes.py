@@ -197,5 +197,5 @@ def summarise(
         }
     if quarterly:
         document["quarterly"] = measures.quarterly(cases, today)
-    document["definitions"] = measures.DEFINITIONS
+    document["definitions"] = measures.definitions()
     return document
