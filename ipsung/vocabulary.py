@@ -34,6 +34,9 @@ PLACEMENT_KINDS = (
 )
 # What counts as "started a job or education" (SPEC §8); internship and wage subsidy do not.
 COUNTED_PLACEMENT_KINDS = ("ordinary-job", "flex-job", "education", "fgu", "apprenticeship")
+# Of those, the competitive jobs: an ordinary contract and wage, not an internship, a wage
+# subsidy or a school. The IPS Employment Center's quarterly bands are read on these.
+COMPETITIVE_JOB_KINDS = ("ordinary-job", "flex-job", "apprenticeship")
 CLOSE_REASONS = ("goal-reached", "declined", "moved", "no-contact", "transferred", "other")
 PATHWAYS = ("job-placement", "job-development", "education")
 TRACKS = ("ips", "ips-like")

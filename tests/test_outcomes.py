@@ -27,6 +27,7 @@ from conftest import TODAY_ISO
 from typer.testing import CliRunner
 
 from ipsung.cli import app
+from ipsung.reports import measures
 
 SIGNS = ["--mistrivsel", "absence", "--substance", "A", "--motivated", "--normal-cognition"]
 PLACEMENT_KINDS = [
@@ -54,6 +55,19 @@ FIGURE_KEYS = {
     "weekly_contact_rate",
     "open_weeks",
     "progress",
+}
+QUARTER_KEYS = {
+    "quarter",
+    "start",
+    "end",
+    "partial",
+    "open_cases",
+    "in_job",
+    "job_rate",
+    "job_band",
+    "in_job_or_education",
+    "job_or_education_rate",
+    "job_or_education_target_met",
 }
 ITEM_KEYS = {"item", "figure", "score", "data", "note"}
 TOLERANCE = 0.00005
@@ -603,10 +617,11 @@ def test_one_case_only(team):
     assert_same(figures_only(d), expected)
     assert_same(figures_only(d["by"]["groups"][0]), expected)
     assert d["by"]["groups"][0]["group"] == "school"
-    # one quarter, 2026-Q4 (today's): 1 open, 1 in education
-    assert [(q["quarter"], q["open_cases"], q["in_job_or_education"]) for q in d["quarterly"]] == [
-        ("2026-Q4", 1, 1)
-    ]
+    # one quarter, 2026-Q4 (today's): 1 open, in education (not a job)
+    assert [
+        (q["quarter"], q["open_cases"], q["in_job"], q["in_job_or_education"])
+        for q in d["quarterly"]
+    ] == [("2026-Q4", 1, 0, 1)]
 
 
 # --- choosing the cohort -----------------------------------------------------------------
@@ -864,7 +879,8 @@ def build_quarterly_cohort(run) -> None:
     placement(run, k2, "internship", "2026-07-20")  # not counted
     k3 = intake(run, "Kim Tre", "2026-07-06", METTE)
     placement(run, k3, "education", "2026-09-28")
-    intake(run, "Kim Fire", "2026-08-10", METTE)
+    k4 = intake(run, "Kim Fire", "2026-08-10", METTE)
+    placement(run, k4, "apprenticeship", "2026-10-05")  # a job (elevplads), from Q4
     k5 = intake(run, "Kim Fem", "2026-09-14", METTE)
     close(run, k5, "2026-09-30")  # the last day of Q3: not open in Q4
     k6 = intake(run, "Kim Seks", "2026-10-05", METTE)
@@ -876,63 +892,51 @@ def build_quarterly_cohort(run) -> None:
     intake(run, "Kim Ni", "2026-11-02", METTE)
 
 
-def test_quarterly_rate_and_bands(team):
+def quarter(name, start, end, partial, open_cases, in_job, band, in_either) -> dict:
+    """One quarter's row; the two rates are worked out in the comments beside each call."""
+    return {
+        "quarter": name,
+        "start": start,
+        "end": end,
+        "partial": partial,
+        "open_cases": open_cases,
+        "in_job": in_job,
+        "job_rate": in_job / open_cases,
+        "job_band": band,
+        "in_job_or_education": in_either,
+        "job_or_education_rate": in_either / open_cases,
+        "job_or_education_target_met": in_either / open_cases >= 0.5,
+    }
+
+
+def test_quarterly_rates_in_a_job_and_in_a_job_or_education(team):
     run = team
     build_quarterly_cohort(run)
     d = outcomes(run, "--quarterly")
     assert d["cohort"] == 10
+    for row in d["quarterly"]:
+        assert set(row) == QUARTER_KEYS
     assert_same(
         d["quarterly"],
         [
-            # Q1: K0 open; nobody working: 0 / 1 -> below minimal (under 31 %)
-            {
-                "quarter": "2026-Q1",
-                "start": "2026-01-01",
-                "end": "2026-03-31",
-                "partial": False,
-                "open_cases": 1,
-                "in_job_or_education": 0,
-                "share": 0.0,
-                "band": "below minimal",
-            },
-            # Q2: K1, K2 open (K0 closed 03-31); K1 in a job from 05-04: 1 / 2 = 50 %
-            # -> excellent, exactly at the boundary
-            {
-                "quarter": "2026-Q2",
-                "start": "2026-04-01",
-                "end": "2026-06-30",
-                "partial": False,
-                "open_cases": 2,
-                "in_job_or_education": 1,
-                "share": 0.5,
-                "band": "excellent",
-            },
-            # Q3: K1 (closed 08-05), K2, K3, K4, K5 (closed 09-30) open; K1 (job until
-            # 07-15) and K3 (education from 09-28) in one, K2's internship does not count:
-            # 2 / 5 = 40 % -> minimal (under 41 %)
-            {
-                "quarter": "2026-Q3",
-                "start": "2026-07-01",
-                "end": "2026-09-30",
-                "partial": False,
-                "open_cases": 5,
-                "in_job_or_education": 2,
-                "share": 0.4,
-                "band": "minimal",
-            },
-            # Q4 so far: K2, K3, K4, K6, K7, K8, K9 open; K3 (education), K7 (job from
-            # 11-02), K8 (flex job 10-26..11-09) in one, K6's wage subsidy does not count:
-            # 3 / 7 = 42.86 % -> average; the quarter containing today is partial
-            {
-                "quarter": "2026-Q4",
-                "start": "2026-10-01",
-                "end": "2026-12-31",
-                "partial": True,
-                "open_cases": 7,
-                "in_job_or_education": 3,
-                "share": 3 / 7,
-                "band": "average",
-            },
+            # Q1: K0 open; nobody in anything: job 0 / 1 -> below minimal (under 31 %);
+            # job or education 0 / 1, under the 50 % target
+            quarter("2026-Q1", "2026-01-01", "2026-03-31", False, 1, 0, "below minimal", 0),
+            # Q2: K1, K2 open (K0 closed 03-31); K1 in an ordinary job from 05-04:
+            # job 1 / 2 = 50 % -> excellent, exactly at the boundary; job or education
+            # 1 / 2 = 50 %: the target met, exactly
+            quarter("2026-Q2", "2026-04-01", "2026-06-30", False, 2, 1, "excellent", 1),
+            # Q3: K1 (closed 08-05), K2, K3, K4, K5 (closed 09-30) open. In a job: K1 (until
+            # 07-15) -> 1 / 5 = 20 %, below minimal. In a job or education: K1 and K3
+            # (education from 09-28) -> 2 / 5 = 40 %, under the target. K2's internship and
+            # K4's apprenticeship (from 10-05) do not count in Q3.
+            quarter("2026-Q3", "2026-07-01", "2026-09-30", False, 5, 1, "below minimal", 2),
+            # Q4 so far: K2, K3, K4, K6, K7, K8, K9 open = 7. In a job: K4 (apprenticeship
+            # from 10-05), K7 (ordinary job from 11-02), K8 (flex job 10-26..11-09) ->
+            # 3 / 7 = 42.86 %, average (41-50 %). In a job or education: those 3 and K3
+            # (education) -> 4 / 7 = 57.14 %, the target met. K6's wage subsidy counts in
+            # neither. The quarter holding today is partial.
+            quarter("2026-Q4", "2026-10-01", "2026-12-31", True, 7, 3, "average", 4),
         ],
     )
     # without --quarterly there is no quarterly part
@@ -940,13 +944,35 @@ def test_quarterly_rate_and_bands(team):
 
     out = ok(run("outcomes", "--quarterly")).stdout
     lines = out.splitlines()
-    for quarter, band in [
-        ("2026-Q1", "below minimal"),
-        ("2026-Q2", "excellent"),
-        ("2026-Q3", "minimal"),
-        ("2026-Q4", "average"),
+    # quarter, open, in a job, IPS band, in a job or education, the 50 % target
+    for cells in [
+        ["2026-Q1", "1", "0.0 % (0 of 1)", "below minimal", "0.0 % (0 of 1)", "not met"],
+        ["2026-Q2", "2", "50.0 % (1 of 2)", "excellent", "50.0 % (1 of 2)", "met"],
+        ["2026-Q3", "5", "20.0 % (1 of 5)", "below minimal", "40.0 % (2 of 5)", "not met"],
+        ["2026-Q4 (so far)", "7", "42.9 % (3 of 7)", "average", "57.1 % (4 of 7)", "met"],
     ]:
-        assert any(line.lstrip().startswith(quarter) and band in line for line in lines), out
+        row = [line for line in lines if line.startswith(cells[0] + " ")]
+        assert len(row) == 1, out
+        assert re.split(r"\s{2,}", row[0].strip()) == cells, row[0]
+
+
+@pytest.mark.parametrize(
+    "share, band",
+    [
+        # the IPS Employment Center's bands, boundaries included in the higher band
+        (0.0, "below minimal"),
+        (0.3099, "below minimal"),
+        (0.31, "minimal"),
+        (0.4099, "minimal"),
+        (0.41, "average"),
+        (0.4999, "average"),
+        (0.5, "excellent"),
+        (1.0, "excellent"),
+        (None, None),
+    ],
+)
+def test_quarterly_bands_at_their_boundaries(share, band):
+    assert measures.band(share) == band
 
 
 # --- for people at a terminal ------------------------------------------------------------

@@ -258,14 +258,20 @@ def test_page_has_every_section(run, tmp_path):
         ("three dimensions",),
     ):
         assert svgs(section(page, *words)), f"a chart under {words}"
-    # The quarterly chart draws the three bands as lines across the plot.
-    quarterly = svgs(section(page, "quarter"))[0]
-    root = ET.fromstring(quarterly)
+    # Two quarterly charts: the rate in a job with the three bands as lines across the
+    # plot, and the rate in a job or an education with the 50 % target as a line.
+    job_chart, either_chart = svgs(section(page, "quarter"))
+    root = ET.fromstring(job_chart)
     lines = list(root.iter(f"{{{SVG_NS}}}line"))
     assert len(lines) >= 3
-    texts = svg_texts(quarterly)
+    texts = svg_texts(job_chart)
     for band in ("31", "41", "50"):
         assert any(re.fullmatch(rf"{band}\s?%", t) for t in texts), f"band {band} in the chart"
+    for band in ("minimal", "average", "excellent"):
+        assert band in texts
+    texts = svg_texts(either_chart)
+    assert "target" in texts and any(re.fullmatch(r"50\s?%", t) for t in texts)
+    assert not any(re.fullmatch(r"(31|41)\s?%", t) for t in texts)
 
 
 # --- no names -----------------------------------------------------------------------------
@@ -410,6 +416,84 @@ def test_bigger_cohort_shows_its_real_counts(run, tmp_path):
     for consultant in capacity["consultants"]:
         if consultant["open_cases"] >= 5:
             assert str(consultant["open_cases"]) in shown_capacity
+
+
+# --- the quarterly rates, worked out by hand ----------------------------------------------------
+
+
+def committee_caseload(team) -> None:
+    """Thirteen cases with Mette Holm (max 17).
+
+    Q   enrolled 2026-04-06, closed 2026-06-30: the only case open in 2026-Q2
+    J1-J5 enrolled 2026-07-06, an ordinary job from 07-13, never ended
+    S1-S3 enrolled 07-06, an education from 07-13, never ended
+    N1-N4 enrolled 07-06, nothing started
+    """
+    ids = {}
+
+    def case(name: str, referral: str) -> int:
+        args = intake_args(name, "01-01-2010", "--consultant", "Mette Holm", "--json")
+        args[args.index("--referral-date") + 1] = referral
+        ids[name] = load_json(team(*args))["id"]
+        return ids[name]
+
+    def ok(*args: str) -> None:
+        result = team(*args)
+        assert result.exit_code == 0, result.stderr
+
+    q = case("Quinn Kvartal", "06-04-2026")
+    ok("close", str(q), "--date", "30-06-2026", "--reason", "moved")
+    for name, kind in [(f"J{i}", "ordinary-job") for i in range(1, 6)] + [
+        (f"S{i}", "education") for i in range(1, 4)
+    ]:
+        case(name, "06-07-2026")
+        ok("placement", "add", str(ids[name]), "--kind", kind, "--start", "13-07-2026")
+    for i in range(1, 5):
+        case(f"N{i}", "06-07-2026")
+
+
+def test_both_quarterly_rates_are_on_the_page(team, tmp_path):
+    committee_caseload(team)
+    page = make_report(team, tmp_path / "udvalg.html")
+
+    # Started: J1-J5, S1-S3 = 8 of 13 -> 62 %
+    started = page_text(section(page, "started"))
+    assert {"8", "13"} <= numbers_in(started) and "62 %" in started
+
+    # 2026-Q2: Q alone is open (1): both shares hidden. 2026-Q3 and 2026-Q4 (not over,
+    # marked *): Q closed 06-30, so J, S and N are open = 12; in a job J1-J5 = 5 / 12 =
+    # 41.7 % -> 42 %, average (41-50 %); in a job or an education J and S = 8 / 12 =
+    # 66.7 % -> 67 %, the target met.
+    quarterly = section(page, "quarter")
+    job_chart, either_chart = svgs(quarterly)
+    job = svg_texts(job_chart)
+    assert shown_after(job, "2026 Q2") == "–"
+    assert shown_after(job, "2026 Q3") == "42 %"
+    assert shown_after(job, "2026 Q4*") == "42 %"
+    either = svg_texts(either_chart)
+    assert shown_after(either, "2026 Q2") == "–"
+    assert shown_after(either, "2026 Q3") == "67 %"
+    assert shown_after(either, "2026 Q4*") == "67 %"
+    # one column per shown share, none for the small quarter
+    assert len([r for r in svg_rects(job_chart) if r.get("height")]) == 2
+    assert len([r for r in svg_rects(either_chart) if r.get("height")]) == 2
+    words = page_text(quarterly)
+    assert (
+        "2026-Q3: 42 % in a job (IPS band: average); 67 % in a job or an education "
+        "(target 50 %: met); of 12 young people in the effort."
+    ) in words
+    assert "* The quarter is not over yet." in words
+
+
+def test_small_quarter_figures_are_hidden(team, tmp_path):
+    tiny_caseload(team)  # cases 1-3 enrolled 02-11-2026; case 1 in education from 10-11
+    page = make_report(team, tmp_path / "udvalg.html")
+    # 2026-Q4: 3 open, 0 in a job, 1 in education: nothing to show but "–"
+    quarterly = page_text(section(page, "quarter"))
+    assert "2026-Q4" not in quarterly  # no quarter is over: no sentence about one
+    assert "No quarter is over yet." in quarterly
+    for chart in svgs(section(page, "quarter")):
+        assert shown_after(svg_texts(chart), "2026 Q4*") == "–"
 
 
 # --- the cohort period ----------------------------------------------------------------------

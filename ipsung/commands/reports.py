@@ -29,7 +29,12 @@ def outcomes(
         str | None, typer.Option("--by", help="Break down by consultant or referred-by.")
     ] = None,
     quarterly: Annotated[
-        bool, typer.Option("--quarterly", help="Add the quarterly rate with its bands.")
+        bool,
+        typer.Option(
+            "--quarterly",
+            help="Add, per quarter, the share in a job (read against the IPS bands) and the "
+            "share in a job or education (against the target).",
+        ),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:

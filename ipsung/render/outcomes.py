@@ -27,6 +27,32 @@ def gauge(share: float | None, target: float) -> str:
     return "".join(cells)
 
 
+def band_label(code: str | None) -> str:
+    """The words for an IPS quarterly band code (rules.QUARTERLY_BANDS), or "-"."""
+    labels = {
+        "excellent": _("excellent"),
+        "average": _("average"),
+        "minimal": _("minimal"),
+        "below minimal": _("below minimal"),
+    }
+    return "-" if code is None else labels[code]
+
+
+def grouping_label(code: str) -> str:
+    """The column heading for an --by grouping."""
+    return {
+        "consultant": _("consultant"),
+        "referred-by": _("referred by"),
+        "pathway": _("pathway"),
+        "track": _("track"),
+    }[code]
+
+
+def _of(share: float | None, count: int, of: int) -> str:
+    """`40.0 % (2 of 5)`."""
+    return _("{share} ({n} of {of})").format(share=percent(share), n=count, of=of)
+
+
 def outcomes_page(d: dict) -> str:
     console, table = Page(), Table
     period = (
@@ -107,15 +133,26 @@ def outcomes_page(d: dict) -> str:
         console.add(g)
 
     if "quarterly" in d:
-        q = table(_("quarter"), _("open"), _("in job/education"), _("share"), _("band"))
+        q = table(
+            _("quarter"),
+            _("open"),
+            _("in a job"),
+            _("IPS band"),
+            _("in job/education"),
+            _("target 50 %"),
+        )
         for row in d["quarterly"]:
             label = row["quarter"] + (_(" (so far)") if row["partial"] else "")
+            met = row["job_or_education_target_met"]
             q.add_row(
                 label,
                 str(row["open_cases"]),
-                str(row["in_job_or_education"]),
-                percent(row["share"]),
-                row["band"] or "-",
+                _of(row["job_rate"], row["in_job"], row["open_cases"]),
+                band_label(row["job_band"]),
+                _of(row["job_or_education_rate"], row["in_job_or_education"], row["open_cases"]),
+                "-"
+                if row["job_or_education_rate"] is None
+                else (_("met") if met else _("not met")),
             )
         console.add(q)
 

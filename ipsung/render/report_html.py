@@ -12,6 +12,7 @@ from datetime import date
 from html import escape
 
 from ipsung.i18n import _
+from ipsung.render.outcomes import band_label
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
 from ipsung.vocabulary import DIMENSIONS
 
@@ -123,21 +124,24 @@ def capacity_bars(consultants: list[dict]) -> str:
     return _svg(width, 8 + row_h * len(consultants), body, _("caseload per consultant"))
 
 
-def quarterly_chart(rows: list[dict]) -> str:
-    """Columns per quarter with the 31/41/50 % bands as lines; small quarters left empty."""
-    width, height, left, bottom, plot_h = 520, 170, 34, 140, 125
+def quarterly_chart(
+    rows: list[dict], count: str, lines: list[tuple[float, str]], label: str
+) -> str:
+    """Columns per quarter for the share `count` / open cases, with reference lines (a
+    share and its label) across the plot; a quarter with a small count is left empty."""
+    width, height, left, bottom, plot_h = 520, 150, 34, 120, 105
     col_w = (width - left - 10) / max(len(rows), 1)
-    shares = [shown_share(r["in_job_or_education"], r["open_cases"]) for r in rows]
-    # The axis runs to 60 % or the highest share shown, whichever is more: room for the bands.
+    shares = [shown_share(r[count], r["open_cases"]) for r in rows]
+    # The axis runs to 60 % or the highest share shown, whichever is more: room for the lines.
     top = max([0.6] + [sh for sh in shares if sh is not None])
     body = [f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{MUTED}"/>']
-    for floor, name in QUARTERLY_BANDS:
+    for floor, name in lines:
         y = bottom - plot_h * floor / top
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="4 3" stroke-width="1"/>'
         )
         body.append(_text(left - 3, y + 4, f"{floor * 100:.0f}%", "end", 9, TARGET_COLOUR))
-        body.append(_text(width - 12, y - 3, _(name), "end", 9, TARGET_COLOUR))
+        body.append(_text(width - 12, y - 3, name, "end", 9, TARGET_COLOUR))
     for i, row in enumerate(rows):
         x = left + i * col_w
         share = shares[i]
@@ -146,19 +150,36 @@ def quarterly_chart(rows: list[dict]) -> str:
             body.append(
                 f'<rect x="{x + col_w * 0.2:.1f}" y="{bottom - h:.1f}" width="{col_w * 0.6:.1f}" height="{h:.1f}" fill="{BAR_COLOUR}"/>'
             )
-        label = row["quarter"].replace("-", " ")
-        body.append(_text(x + col_w / 2, bottom + 13, label, "middle", 9))
+        # A quarter that is not over yet is marked, and the page says what the mark means.
+        quarter = row["quarter"].replace("-", " ") + ("*" if row["partial"] else "")
+        body.append(_text(x + col_w / 2, bottom + 13, quarter, "middle", 9))
         body.append(
             _text(
                 x + col_w / 2,
                 bottom + 25,
-                share_text(row["in_job_or_education"], row["open_cases"]),
+                share_text(row[count], row["open_cases"]),
                 "middle",
                 9,
                 "#4a5568",
             )
         )
-    return _svg(width, height + 6, body, _("quarterly rate"))
+    return _svg(width, height + 6, body, label)
+
+
+def job_rate_chart(rows: list[dict]) -> str:
+    """The share in a competitive job per quarter, against the IPS bands (31/41/50 %)."""
+    bands = [(floor, band_label(name)) for floor, name in QUARTERLY_BANDS]
+    return quarterly_chart(rows, "in_job", bands, _("quarterly rate in a job"))
+
+
+def job_or_education_rate_chart(rows: list[dict], target: float) -> str:
+    """The share in a job or an education per quarter, against the target."""
+    return quarterly_chart(
+        rows,
+        "in_job_or_education",
+        [(target, _("target"))],
+        _("quarterly rate in a job or an education"),
+    )
 
 
 def progress_chart(progress: dict) -> str:
@@ -211,6 +232,44 @@ dt { font-weight: bold; } dd { margin: 0 0 1mm 4mm; }
 """
 
 
+def _latest_full_quarter(rows: list[dict]) -> str:
+    """Both rates of the last quarter that is over, in words."""
+    full = [r for r in rows if not r["partial"]]
+    if not full:
+        return _("No quarter is over yet.")
+    row = full[-1]
+    job = shown_share(row["in_job"], row["open_cases"])
+    either = shown_share(row["in_job_or_education"], row["open_cases"])
+    return _(
+        "{quarter}: {job} in a job (IPS band: {band}); {either} in a job or an education "
+        "(target 50 %: {verdict}); of {open} young people in the effort."
+    ).format(
+        quarter=row["quarter"],
+        job=share_text(row["in_job"], row["open_cases"]),
+        band=band_label(row["job_band"]) if job is not None else "–",
+        either=share_text(row["in_job_or_education"], row["open_cases"]),
+        verdict=(_("met") if row["job_or_education_target_met"] else _("not met"))
+        if either is not None
+        else "–",
+        open=count_text(row["open_cases"]),
+    )
+
+
+def _quarterly(outcomes: dict) -> list[str]:
+    rows = outcomes.get("quarterly", [])
+    return [
+        f"<h2>{escape(_('Quarterly rates: in a job, and in a job or an education'))}</h2>",
+        f"<p>{escape(_latest_full_quarter(rows))}</p>",
+        f'<p class="meta">{escape(_("In a job (ordinary job, flex-job, apprenticeship), read against the IPS bands:"))}</p>',
+        job_rate_chart(rows),
+        f'<p class="meta">{escape(_("In a job or an education (the goal of IPS Ung), read against the target:"))}</p>',
+        job_or_education_rate_chart(rows, outcomes["target"]),
+        f'<p class="meta">{escape(_("* The quarter is not over yet."))}</p>'
+        if any(r["partial"] for r in rows)
+        else "",
+    ]
+
+
 def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
     """The whole page as one string."""
     period = _("all enrolments")
@@ -235,8 +294,7 @@ def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str
         f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=team['free'] if not 0 < team['open_cases'] < SMALL else '–', wait=count_text(capacity['waitlist'])))}</p>",
         capacity_bars(capacity["consultants"]),
         "</section><section>",
-        f"<h2>{escape(_('Quarterly rate in a job or education'))}</h2>",
-        quarterly_chart(outcomes.get("quarterly", [])),
+        *_quarterly(outcomes),
         "</section><section>",
         f"<h2>{escape(_('Outcomes by kind (placements started)'))}</h2>",
         horizontal_bars(kinds),

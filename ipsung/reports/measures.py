@@ -14,9 +14,14 @@ from dateutil.relativedelta import relativedelta
 
 from ipsung.i18n import _
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT
-from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS, DIMENSIONS, PLACEMENT_KINDS
+from ipsung.vocabulary import (
+    COMPETITIVE_JOB_KINDS,
+    COUNTED_PLACEMENT_KINDS,
+    DIMENSIONS,
+    PLACEMENT_KINDS,
+)
 
-TARGET_SHARE = 0.5
+TARGET_SHARE = 0.5  # the seeds' effect target: at least 50 % start a job or an education
 WEEK_ZERO = date(1900, 1, 1)  # a Monday, and the first day a date may have (see weeks.py)
 # Back-to-back counted placements are one spell: the next starts at most this long after
 # the last one ended (FGU then a vocational school, a job then an apprenticeship).
@@ -56,8 +61,11 @@ def definitions() -> dict[str, str]:
             "rated at least twice"
         ),
         "quarterly": _(
-            "per calendar quarter, the cases open during it and the share of them in a job or "
-            "education during it; bands 31 % minimal, 41 % average, 50 % excellent"
+            "per calendar quarter, the cases open during it and two rates: in a job (an "
+            "ordinary job, flex-job or apprenticeship at some time in the quarter; the IPS "
+            "Employment Center's competitive employment rate), read against its bands 31 % "
+            "minimal, 41 % average, 50 % excellent; and in a job or an education (any counted "
+            "placement: the seeds' own goal), read against the target 50 %"
         ),
     }
 
@@ -245,10 +253,6 @@ def progress_means(cases: list[CaseOutcome]) -> dict:
 # --- quarters ---------------------------------------------------------------------------
 
 
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * quarter - 2, 1)
     return start, start + relativedelta(months=3, days=-1)
@@ -260,38 +264,66 @@ def band(share: float | None) -> str | None:
     return next((name for floor, name in QUARTERLY_BANDS if share >= floor), "below minimal")
 
 
+def _quarter_index(day: date) -> int:
+    """Quarters counted from year 0: consecutive quarters have consecutive numbers."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
 def quarterly(cases: list[CaseOutcome], today: date) -> list[dict]:
-    """Per calendar quarter since the first enrolment: cases open during it, and the share of
-    them in a counted job or education during it."""
+    """Per calendar quarter since the first enrolment: the cases open during it; of them,
+    the share in a competitive job during it (read against the IPS bands), and the share
+    in a job or an education during it (read against the target).
+
+    A case is open in the quarters from its enrolment's to its closing's (or today's), and
+    in a job in a quarter that one of its job placements overlaps while it is open. Worked
+    out per case as ranges of quarter numbers, not per quarter over every case: at 20,000
+    cases and three years that is a few thousand steps instead of a quarter of a million.
+    """
     if not cases:
         return []
-    year, q = quarter_of(min(c.enrolled_on for c in cases))
-    last = quarter_of(today)
+    first = min(_quarter_index(c.enrolled_on) for c in cases)
+    last = _quarter_index(today)
+    size = last - first + 1
+    open_cases, in_job, in_either = [0] * size, [0] * size, [0] * size
+    for c in cases:
+        low = _quarter_index(c.enrolled_on)
+        high = min(_quarter_index(c.closed_on), last) if c.closed_on else last
+        for q in range(low, high + 1):
+            open_cases[q - first] += 1
+        job: set[int] = set()
+        either: set[int] = set()
+        for p in c.starts:
+            span = range(
+                max(_quarter_index(p.start), low),
+                min(_quarter_index(p.end), high) + 1 if p.end else high + 1,
+            )
+            either.update(span)
+            if p.kind in COMPETITIVE_JOB_KINDS:
+                job.update(span)
+        for q in job:
+            in_job[q - first] += 1
+        for q in either:
+            in_either[q - first] += 1
     rows = []
-    while (year, q) <= last:
-        start, end = quarter_bounds(year, q)
-        open_cases = [
-            c
-            for c in cases
-            if c.enrolled_on <= end and (c.closed_on is None or c.closed_on >= start)
-        ]
-        working = [
-            c
-            for c in open_cases
-            if any(p.start <= end and (p.end is None or p.end >= start) for p in c.starts)
-        ]
-        share = _share(len(working), len(open_cases))
+    for i in range(size):
+        year, q = divmod(first + i, 4)
+        start, end = quarter_bounds(year, q + 1)
+        job_rate = _share(in_job[i], open_cases[i])
+        either_rate = _share(in_either[i], open_cases[i])
         rows.append(
             {
-                "quarter": f"{year}-Q{q}",
+                "quarter": f"{year}-Q{q + 1}",
                 "start": start,
                 "end": end,
                 "partial": end > today,
-                "open_cases": len(open_cases),
-                "in_job_or_education": len(working),
-                "share": share,
-                "band": band(share),
+                "open_cases": open_cases[i],
+                "in_job": in_job[i],
+                "job_rate": job_rate,
+                "job_band": band(job_rate),
+                "in_job_or_education": in_either[i],
+                "job_or_education_rate": either_rate,
+                "job_or_education_target_met": either_rate is not None
+                and either_rate >= TARGET_SHARE,
             }
         )
-        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
     return rows
