@@ -56,6 +56,7 @@ FIGURE_KEYS = {
     "open_weeks",
     "progress",
 }
+DOCUMENT_KEYS = FIGURE_KEYS | {"from", "to", "as_of", "cohort_rule", "definitions"}
 QUARTER_KEYS = {
     "quarter",
     "start",
@@ -380,8 +381,13 @@ def test_every_figure_on_a_small_cohort(main_cohort):
     assert doc(ok(run("show", str(ids["H"]), "--json")))["placements"] == []
 
     d = outcomes(run)
-    assert set(d) == FIGURE_KEYS | {"from", "to", "as_of", "definitions"}
+    assert set(d) == DOCUMENT_KEYS
     assert (d["from"], d["to"], d["as_of"]) == (None, None, "2026-11-23")
+    assert d["cohort_rule"] == {
+        "min_followup_months": None,
+        "enrolled_on_or_before": None,
+        "text": "all enrolments",
+    }
     assert_same(
         figures_only(d),
         {
@@ -410,7 +416,7 @@ def test_every_figure_on_a_small_cohort(main_cohort):
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
         },
     )
-    for name in ("started_job_or_education", "share", "retained", "weekly_contact_rate"):
+    for name in ("cohort", "started_job_or_education", "share", "retained", "weekly_contact_rate"):
         assert isinstance(d["definitions"][name], str) and d["definitions"][name].strip()
 
 
@@ -725,9 +731,107 @@ def intake_cmd(name: str, referral: str, consultant: str) -> list[str]:
     ]
 
 
+def test_min_followup_keeps_cases_enrolled_long_enough_ago_or_closed(main_cohort):
+    run, _ids = main_cohort
+    # 6 months before Monday 2026-11-23: enrolled on or before 2026-05-23 (05-23 + 6 months
+    # = 11-23; 05-24 + 6 months = 11-24 is too late): A 03-02, B 04-06, C 05-04; and the
+    # closed cases F (enrolled 06-15) and G (08-03). D, E and H are open and too recent.
+    d = outcomes(run, "--min-followup", "6")
+    assert d["cohort_rule"] == {
+        "min_followup_months": 6,
+        "enrolled_on_or_before": "2026-05-23",
+        "text": "all enrolments; only cases enrolled on or before 23-05-2026 (at least 6 "
+        "calendar months before 23-11-2026) or closed",
+    }
+    assert_same(
+        figures_only(d),
+        {
+            "cohort": 5,  # A, B, C, F, G
+            "started_job_or_education": 3,  # A, B, C
+            "share": 0.6,
+            "target": 0.5,
+            "target_met": True,
+            # A internship, ordinary job, education; B education; C fgu; F wage subsidy
+            "by_kind": kinds(internship=1, ordinary_job=1, education=2, fgu=1, wage_subsidy=1),
+            "retained_13w": 2 / 3,  # A, C of A, B, C
+            "retained_13w_of": 3,
+            "retained_26w": 0.5,  # A of A, B
+            "retained_26w_of": 2,
+            "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20
+            "median_days_to_first_start": 28.0,  # 14, 28, 30
+            # A 2/38, B 1/33, C 0/29, F 1/13, G 1/7 -> 5 / 120
+            "weekly_contact_rate": 5 / 120,
+            "open_weeks": 120,
+            "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+        },
+    )
+    # 18 months (the evidence's follow-up): on or before 2025-05-23 nobody was enrolled;
+    # the closed F and G remain, and neither started: 0 / 2
+    d = outcomes(run, "--min-followup", "18")
+    assert d["cohort_rule"]["enrolled_on_or_before"] == "2025-05-23"
+    assert (d["cohort"], d["started_job_or_education"], d["share"]) == (2, 0, 0.0)
+    # with --from 2026-04-01 as well: B, C (enrolled 04-06..05-23), F, G (closed) -> B, C
+    # started: 2 / 4
+    d = outcomes(run, "--from", "2026-04-01", "--min-followup", "6", "--by", "consultant")
+    assert (d["cohort"], d["started_job_or_education"], d["share"]) == (4, 2, 0.5)
+    assert d["cohort_rule"]["text"] == (
+        "enrolled 01-04-2026 to …; only cases enrolled on or before 23-05-2026 (at least 6 "
+        "calendar months before 23-11-2026) or closed"
+    )
+    assert [(g["group"], g["cohort"]) for g in d["by"]["groups"]] == [(METTE, 4)]
+    # people read the rule above the figures
+    out = ok(run("outcomes", "--min-followup", "6")).stdout
+    first = out.splitlines()[0]
+    assert "only cases enrolled on or before 23-05-2026" in first and "or closed" in first
+    assert re.search(r"\b3 of 5\b", out), out
+
+
+def test_min_followup_counts_calendar_months_to_the_end_of_a_month(team, monkeypatch):
+    """On Saturday 28 February 2026, 6 months of follow-up: 31 August 2025 plus 6 months is
+    28 February 2026 (a month has no 31st of February), so a case enrolled on 31 August is
+    in; one enrolled on 1 September (plus 6 months: 1 March) is not."""
+    run = team
+    monkeypatch.setenv("IPSUNG_TODAY", "2026-02-28")
+    intake(run, "Maj Otteogtyve", "2025-08-28", METTE)
+    intake(run, "Maj Enogtredive", "2025-08-31", METTE)
+    intake(run, "Maj Foerste", "2025-09-01", METTE)
+    d = outcomes(run, "--min-followup", "6")
+    assert d["cohort_rule"]["enrolled_on_or_before"] == "2025-08-31"
+    assert d["cohort"] == 2
+    # 1 month on Tuesday 31 March 2026: 28 February + 1 month = 28 March, 1 March + 1
+    # month = 1 April: the last enrolment day is 28 February (2026 has no 29th)
+    monkeypatch.setenv("IPSUNG_TODAY", "2026-03-31")
+    assert outcomes(run, "--min-followup", "1")["cohort_rule"]["enrolled_on_or_before"] == (
+        "2026-02-28"
+    )
+
+
+@pytest.mark.parametrize(
+    "today, months, last_enrolment_day",
+    [
+        (date(2026, 11, 23), 18, date(2025, 5, 23)),
+        (date(2026, 2, 28), 6, date(2025, 8, 31)),  # 08-29, 08-30, 08-31 + 6 months = 02-28
+        (date(2024, 3, 31), 1, date(2024, 2, 29)),  # a leap year: 02-29 + 1 month = 03-29
+        (date(2024, 2, 29), 12, date(2023, 2, 28)),  # 2023-02-28 + 12 months = 2024-02-28
+        (date(2026, 1, 1), 1, date(2025, 12, 1)),
+    ],
+)
+def test_followup_cutoff_is_the_last_enrolment_day_with_that_many_months(
+    today, months, last_enrolment_day
+):
+    assert measures.followup_cutoff(today, months) == last_enrolment_day
+
+
 @pytest.mark.parametrize(
     "args, option",
     [
+        (["--min-followup", "0"], "--min-followup"),
+        (["--min-followup", "-6"], "--min-followup"),
+        (["--min-followup", "1201"], "--min-followup"),
+        (["--min-followup", "1.5"], "--min-followup"),
+        (["--min-followup", "atten"], "--min-followup"),
+        (["--min-followup", "99999999999999999999999"], "--min-followup"),
+        (["--by", "region"], "--by"),
         (["--from", "2026-06-02", "--to", "2026-06-01"], "--from"),
         (["--from", "31-02-2026"], "--from"),
         (["--to", "31-02-2026"], "--to"),
@@ -744,6 +848,7 @@ def test_bad_cohort_options_exit_2(team, args, option, json_out):
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output
     assert option in r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
     assert r.stdout == ""
 
 

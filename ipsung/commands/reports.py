@@ -36,6 +36,15 @@ def outcomes(
             "share in a job or education (against the target).",
         ),
     ] = False,
+    min_followup: Annotated[
+        int | None,
+        typer.Option(
+            "--min-followup",
+            metavar="MONTHS",
+            help="Keep only cases enrolled at least MONTHS calendar months ago (1-1200), or "
+            "closed; the evidence for IPS is at 18 months.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The outcome figures the effort is judged by, with their definitions: the share who
@@ -43,6 +52,7 @@ def outcomes(
     weekly contact and progress.
 
     Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by consultant --quarterly
+    --min-followup 18
     """
     from ipsung.render import outcomes as outcome_view
     from ipsung.reports import outcomes as figures
@@ -50,7 +60,7 @@ def outcomes(
     start = parse_date(from_, "--from") if from_ else None
     end = parse_date(to, "--to") if to else None
     with reading() as conn:
-        document = figures.outcomes(conn, today(), start, end, by, quarterly)
+        document = figures.outcomes(conn, today(), start, end, by, quarterly, min_followup)
     if json_out:
         print_json(document)
     else:

@@ -55,15 +55,10 @@ def _of(share: float | None, count: int, of: int) -> str:
 
 def outcomes_page(d: dict) -> str:
     console, table = Page(), Table
-    period = (
-        _("all enrolments")
-        if not (d["from"] or d["to"])
-        else _("enrolled {a} to {b}").format(
-            a=format_date(d["from"]) or "…", b=format_date(d["to"]) or "…"
-        )
-    )
     console.add(
-        _("Outcomes: {period}, as of {day}").format(period=period, day=format_date(d["as_of"]))
+        _("Outcomes: {rule}; as of {day}").format(
+            rule=d["cohort_rule"]["text"], day=format_date(d["as_of"])
+        )
     )
     verdict = _("target met") if d["target_met"] else _("target not met")
     console.add(

@@ -272,17 +272,13 @@ def _quarterly(outcomes: dict) -> list[str]:
 
 def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
     """The whole page as one string."""
-    period = _("all enrolments")
-    if outcomes["from"] or outcomes["to"]:
-        period = _("enrolled {a} to {b}").format(
-            a=format_date(outcomes["from"]) or "…", b=format_date(outcomes["to"]) or "…"
-        )
+    rule = outcomes["cohort_rule"]["text"]
     started, cohort = outcomes["started_job_or_education"], outcomes["cohort"]
     team = capacity["team"]
     kinds = list(outcomes["by_kind"].items())
     sections = [
         f"<h1>{escape(_('IPS Ung: status for the committee'))}</h1>",
-        f'<p class="meta">{escape(_("Made {day}; cohort: {period}.").format(day=format_date(made_on), period=period))} '
+        f'<p class="meta">{escape(_("Made {day}; cohort: {rule}.").format(day=format_date(made_on), rule=rule))} '
         f"{escape(_('No names; counts from 1 to 4 are shown as <5 and shares built on them are not shown.'))}</p>",
         "<section>",
         f"<h2>{escape(_('Started a job or an education'))}</h2>",

@@ -13,7 +13,7 @@ from statistics import median
 from dateutil.relativedelta import relativedelta
 
 from ipsung.i18n import _
-from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT
+from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
 from ipsung.vocabulary import (
     COMPETITIVE_JOB_KINDS,
     COUNTED_PLACEMENT_KINDS,
@@ -32,6 +32,12 @@ def definitions() -> dict[str, str]:
     """What each figure means, printed with the figures (built on each call, so that the
     words follow the language chosen for the command)."""
     return {
+        "cohort": _(
+            "the young people enrolled between --from and --to (waitlisted cases join when "
+            "they are enrolled); with --min-followup MONTHS, only those enrolled at least that "
+            "many calendar months before today (the enrolment day plus the months is on or "
+            "before today), or closed at any time"
+        ),
         "started_job_or_education": _(
             "at least one placement of kind ordinary-job, flex-job, education, fgu or "
             "apprenticeship started on or after enrolment; internship and wage-subsidy are "
@@ -129,6 +135,39 @@ def first_spell_end(starts: list[Placed], closed_on: date | None) -> date | None
     if closed_on is not None and (end is None or closed_on < end):
         end = closed_on
     return end
+
+
+def followup_cutoff(today: date, months: int) -> date:
+    """The last enrolment day with at least `months` calendar months of follow-up by
+    `today`: the latest day d with d + months <= today.
+
+    Not simply today - months: at the end of a month the two differ (on 28 February 2026,
+    31 August 2025 plus 6 months is 28 February 2026, while 28 February minus 6 months is
+    28 August)."""
+    day = today - relativedelta(months=months)
+    while (day + timedelta(days=1)) + relativedelta(months=months) <= today:
+        day += timedelta(days=1)
+    return day
+
+
+def cohort_rule(from_: date | None, to: date | None, today: date, min_followup: int | None) -> dict:
+    """The rule that chose the cohort, for scripts and in words."""
+    if from_ or to:
+        text = _("enrolled {a} to {b}").format(
+            a=format_date(from_) or "…", b=format_date(to) or "…"
+        )
+    else:
+        text = _("all enrolments")
+    cutoff = None
+    if min_followup is not None:
+        cutoff = followup_cutoff(today, min_followup)
+        text = _(
+            "{period}; only cases enrolled on or before {cutoff} (at least {months} calendar "
+            "months before {today}) or closed"
+        ).format(
+            period=text, cutoff=format_date(cutoff), months=min_followup, today=format_date(today)
+        )
+    return {"min_followup_months": min_followup, "enrolled_on_or_before": cutoff, "text": text}
 
 
 # Week numbers from ordinal day numbers: the weekly contact rate works out two for every

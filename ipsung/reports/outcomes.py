@@ -6,7 +6,7 @@ stay quick on a national-scale database; `measures.py` turns the facts into figu
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -20,15 +20,32 @@ from ipsung.store.tables import progress_ratings as ratings
 from ipsung.store.weeks import contact_week, kind_in
 
 GROUPINGS = ("consultant", "referred-by")
+MAX_FOLLOWUP_MONTHS = 1200  # a hundred years: beyond any caseload, within date arithmetic
 
 
-def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:
-    conditions = [participants.c.enrolled_on.is_not(None)]
+def _in_cohort(
+    from_: date | None, to: date | None, enrolled_by: date | None = None
+) -> ColumnElement[bool]:
+    """Enrolled from `from_` to `to`; and if `enrolled_by` is given (--min-followup),
+    enrolled on or before it or closed."""
+    p = participants.c
+    conditions = [p.enrolled_on.is_not(None)]
     if from_:
-        conditions.append(participants.c.enrolled_on >= from_)
+        conditions.append(p.enrolled_on >= from_)
     if to:
-        conditions.append(participants.c.enrolled_on <= to)
+        conditions.append(p.enrolled_on <= to)
+    if enrolled_by:
+        conditions.append(or_(p.enrolled_on <= enrolled_by, p.closed_on.is_not(None)))
     return and_(*conditions)
+
+
+def parse_min_followup(months: int | None) -> int | None:
+    if months is not None and not 1 <= months <= MAX_FOLLOWUP_MONTHS:
+        raise BadInput(
+            _("give a whole number of months from 1 to {most}").format(most=MAX_FOLLOWUP_MONTHS),
+            "--min-followup",
+        )
+    return months
 
 
 def _rating_id(*order) -> ColumnElement[int]:
@@ -152,9 +169,14 @@ def _placements(conn: Connection, cohort) -> dict[int, list[measures.Placed]]:
 
 
 def gather(
-    conn: Connection, from_: date | None, to: date | None, today: date
+    conn: Connection,
+    from_: date | None,
+    to: date | None,
+    today: date,
+    min_followup: int | None = None,
 ) -> list[measures.CaseOutcome]:
-    cohort = _in_cohort(from_, to)
+    enrolled_by = measures.followup_cutoff(today, min_followup) if min_followup else None
+    cohort = _in_cohort(from_, to, enrolled_by)
     return _cohort(conn, cohort, today, _placements(conn, cohort))
 
 
@@ -165,14 +187,17 @@ def outcomes(
     to: date | None = None,
     by: str | None = None,
     quarterly: bool = False,
+    min_followup: int | None = None,
 ) -> dict:
     """The outcomes document: figures for the cohort, optionally by group and by quarter."""
     if from_ and to and from_ > to:
         raise BadInput(_("--from lies after --to"))
     if by is not None:
         by = vocabulary.parse_choice(by, GROUPINGS, "--by")
+    min_followup = parse_min_followup(min_followup)
     with no_cycle_collection():
-        return summarise(gather(conn, from_, to, today), today, from_, to, by, quarterly)
+        cases = gather(conn, from_, to, today, min_followup)
+        return summarise(cases, today, from_, to, by, quarterly, min_followup)
 
 
 def summarise(
@@ -182,8 +207,15 @@ def summarise(
     to: date | None,
     by: str | None = None,
     quarterly: bool = False,
+    min_followup: int | None = None,
 ) -> dict:
-    document = {"from": from_, "to": to, "as_of": today, **measures.figures(cases, today)}
+    document = {
+        "from": from_,
+        "to": to,
+        "as_of": today,
+        "cohort_rule": measures.cohort_rule(from_, to, today, min_followup),
+        **measures.figures(cases, today),
+    }
     if by:
         key = (lambda c: c.consultant or "-") if by == "consultant" else (lambda c: c.referred_by)
         groups: dict[str, list] = {}
