@@ -51,6 +51,10 @@ FIGURE_KEYS = {
     "retained_26w",
     "retained_26w_of",
     "median_days_to_first_employer_contact",
+    "median_days_to_first_employer_contact_of",
+    "first_employer_contact_within_30d",
+    "first_employer_contact_within_30d_count",
+    "first_employer_contact_within_30d_of",
     "median_days_to_first_start",
     "weekly_contact_rate",
     "open_weeks",
@@ -193,6 +197,10 @@ def no_figures() -> dict:
         "retained_26w": None,
         "retained_26w_of": 0,
         "median_days_to_first_employer_contact": None,
+        "median_days_to_first_employer_contact_of": 0,
+        "first_employer_contact_within_30d": None,
+        "first_employer_contact_within_30d_count": 0,
+        "first_employer_contact_within_30d_of": 0,
         "median_days_to_first_start": None,
         "weekly_contact_rate": None,
         "open_weeks": 0,
@@ -355,8 +363,11 @@ def main_cohort(run, db_path, main_template):
 #   H weeks 11-02 (11-03 and 11-05 count once), 11-09; network 11-17 does not
 #     count; today 11-23 lies in the unfinished week 11-23..11-29                = 2
 #   total 2 + 1 + 0 + 3 + 1 + 1 + 1 + 2 = 11
-# days to first employer contact: A 03-02->03-12 = 10, B 04-06->04-26 = 20,
-#   C 05-04->05-09 = 5, E 10-07->10-27 = 20 (D, F, G, H have none)
+# days to first employer contact (no case has a pathway, so employer contacts only):
+#   A 03-02->03-12 = 10, B 04-06->04-26 = 20, C 05-04->05-09 = 5, E 10-07->10-27 = 20
+#   (D, F, G, H have none)
+# enrolled 30 days or more before today (on or before 2026-10-24): A, B, C, D, E, F, G (not
+#   H, 11-02); of them first employer contact within 30 days: A, B, C, E
 # days to first counted start: A 03-02->03-16 = 14, B 04-06->05-06 = 30,
 #   C 05-04->06-01 = 28, D 09-07->10-12 = 35
 # first counted starts and retention:
@@ -408,6 +419,11 @@ def test_every_figure_on_a_small_cohort(main_cohort):
             "retained_26w_of": 2,
             # 5, 10, 20, 20: an even count, so the mean of 10 and 20
             "median_days_to_first_employer_contact": 15.0,
+            "median_days_to_first_employer_contact_of": 4,  # A, B, C, E
+            # A, B, C, E of A, B, C, D, E, F, G (H enrolled 11-02: under 30 days ago)
+            "first_employer_contact_within_30d": 4 / 7,
+            "first_employer_contact_within_30d_count": 4,
+            "first_employer_contact_within_30d_of": 7,
             # 14, 28, 30, 35: the mean of 28 and 30
             "median_days_to_first_start": 29.0,
             "weekly_contact_rate": 11 / 140,  # = 0.0786
@@ -416,7 +432,16 @@ def test_every_figure_on_a_small_cohort(main_cohort):
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
         },
     )
-    for name in ("cohort", "started_job_or_education", "share", "retained", "weekly_contact_rate"):
+    for name in (
+        "cohort",
+        "started_job_or_education",
+        "share",
+        "retained",
+        "median_days_to_first_employer_contact",
+        "first_employer_contact_within_30d",
+        "weekly_contact_rate",
+        "quarterly",
+    ):
         assert isinstance(d["definitions"][name], str) and d["definitions"][name].strip()
 
 
@@ -616,6 +641,7 @@ def test_one_case_only(team):
         "target_met": True,
         "by_kind": kinds(education=1),
         "median_days_to_first_start": 7.0,
+        # no employer contact, and enrolled 11-02: under 30 days ago, so not in the share
         # full weeks 11-02, 11-09, 11-16; a contact in the first: 1 / 3
         "weekly_contact_rate": 1 / 3,
         "open_weeks": 3,
@@ -683,6 +709,10 @@ def test_window_figures_before_june(main_cohort):
             "retained_26w": 0.5,  # A of A, B
             "retained_26w_of": 2,
             "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20: the middle one
+            "median_days_to_first_employer_contact_of": 3,
+            "first_employer_contact_within_30d": 1.0,  # A 10, B 20, C 5 days
+            "first_employer_contact_within_30d_count": 3,
+            "first_employer_contact_within_30d_of": 3,
             "median_days_to_first_start": 28.0,  # 14, 28, 30
             "weekly_contact_rate": 3 / 100,  # (2 + 1 + 0) / (38 + 33 + 29)
             "open_weeks": 100,
@@ -758,6 +788,10 @@ def test_min_followup_keeps_cases_enrolled_long_enough_ago_or_closed(main_cohort
             "retained_26w": 0.5,  # A of A, B
             "retained_26w_of": 2,
             "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20
+            "median_days_to_first_employer_contact_of": 3,
+            "first_employer_contact_within_30d": 0.6,  # A, B, C of A, B, C, F, G
+            "first_employer_contact_within_30d_count": 3,
+            "first_employer_contact_within_30d_of": 5,
             "median_days_to_first_start": 28.0,  # 14, 28, 30
             # A 2/38, B 1/33, C 0/29, F 1/13, G 1/7 -> 5 / 120
             "weekly_contact_rate": 5 / 120,
@@ -879,6 +913,10 @@ def test_by_consultant(main_cohort):
             "retained_26w": None,
             "retained_26w_of": 0,
             "median_days_to_first_employer_contact": 20.0,  # E
+            "median_days_to_first_employer_contact_of": 1,
+            "first_employer_contact_within_30d": 0.5,  # E of D (none), E
+            "first_employer_contact_within_30d_count": 1,
+            "first_employer_contact_within_30d_of": 2,
             "median_days_to_first_start": 35.0,  # D
             "weekly_contact_rate": 4 / 17,  # D 3 of 11, E 1 of 6
             "open_weeks": 17,
@@ -900,6 +938,11 @@ def test_by_consultant(main_cohort):
             "retained_26w": 0.5,  # A of A, B
             "retained_26w_of": 2,
             "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20
+            "median_days_to_first_employer_contact_of": 3,
+            # A, B, C of A, B, C, F, G (H enrolled under 30 days ago)
+            "first_employer_contact_within_30d": 0.6,
+            "first_employer_contact_within_30d_count": 3,
+            "first_employer_contact_within_30d_of": 5,
             "median_days_to_first_start": 28.0,  # 14, 28, 30
             # A 2/38, B 1/33, C 0/29, F 1/13, G 1/7, H 2/3 -> 7 / 123
             "weekly_contact_rate": 7 / 123,
@@ -930,6 +973,10 @@ def test_by_referred_by(main_cohort):
             "retained_26w": 1.0,
             "retained_26w_of": 1,
             "median_days_to_first_employer_contact": 15.0,  # A 10, E 20
+            "median_days_to_first_employer_contact_of": 2,
+            "first_employer_contact_within_30d": 1.0,  # A, E of A, E
+            "first_employer_contact_within_30d_count": 2,
+            "first_employer_contact_within_30d_of": 2,
             "median_days_to_first_start": 14.0,  # A
             "weekly_contact_rate": 3 / 44,  # A 2/38, E 1/6
             "open_weeks": 44,
@@ -951,6 +998,10 @@ def test_by_referred_by(main_cohort):
             "retained_26w": 0.0,  # B only is 26 weeks old, and it ended
             "retained_26w_of": 1,
             "median_days_to_first_employer_contact": 12.5,  # B 20, C 5: (5 + 20) / 2
+            "median_days_to_first_employer_contact_of": 2,
+            "first_employer_contact_within_30d": 0.5,  # B, C of B, C, D, F
+            "first_employer_contact_within_30d_count": 2,
+            "first_employer_contact_within_30d_of": 4,
             "median_days_to_first_start": 30.0,  # 28, 30, 35
             "weekly_contact_rate": 5 / 86,  # B 1/33, C 0/29, D 3/11, F 1/13
             "open_weeks": 86,
@@ -964,10 +1015,122 @@ def test_by_referred_by(main_cohort):
         | {
             "cohort": 2,
             "share": 0.0,
+            # no employer contact; G enrolled 08-03 is 30 days old, H (11-02) is not
+            "first_employer_contact_within_30d": 0.0,
+            "first_employer_contact_within_30d_of": 1,
             "weekly_contact_rate": 0.3,  # G 1/7, H 2/3 -> 3 / 10
             "open_weeks": 10,
         },
     )
+
+
+def build_search_cohort(run) -> None:
+    """Six cases with Mette Holm for the rapid job search, by pathway and track.
+
+    E1 education pathway, F32 (track ips), enrolled 2026-09-01:
+       education contact 09-11 (10 days), employer 10-21 (50): the school counts -> 10
+    E2 job-placement, F32 (track ips), enrolled 09-01:
+       education contact 09-05 (not on its pathway), employer 10-06 (35 days) -> 35
+    E3 education pathway (ips-like), enrolled 09-01:
+       employer 09-21 (20 days), education 10-01 (30): an employer contact counts too -> 20
+    E4 education pathway (ips-like), enrolled 09-01: no contact at all -> none
+    E5 job-development (ips-like), enrolled 11-01: employer 11-05 -> 4
+       (enrolled 22 days ago: too recent to tell whether within 30 days)
+    E6 job-development (ips-like), enrolled 10-24 (+ 30 days = 11-23, today):
+       employer 11-23 -> 30, within 30 days (the last day of the window)
+    """
+
+    def case(name, day, pathway, *extra):
+        return intake(run, name, day, METTE, "school", "--pathway", pathway, *extra)
+
+    e1 = case("Eva Et", "2026-09-01", "education", "--diagnosis", "F32")
+    contact(run, e1, "education", "2026-09-11")
+    contact(run, e1, "employer", "2026-10-21")
+    e2 = case("Eva To", "2026-09-01", "job-placement", "--diagnosis", "F32")
+    contact(run, e2, "education", "2026-09-05")
+    contact(run, e2, "employer", "2026-10-06")
+    e3 = case("Eva Tre", "2026-09-01", "education")
+    contact(run, e3, "employer", "2026-09-21")
+    contact(run, e3, "education", "2026-10-01")
+    case("Eva Fire", "2026-09-01", "education")
+    e5 = case("Eva Fem", "2026-11-01", "job-development")
+    contact(run, e5, "employer", "2026-11-05")
+    e6 = case("Eva Seks", "2026-10-24", "job-development")
+    contact(run, e6, "employer", "2026-11-23")
+
+
+def search_figures(document: dict) -> list:
+    """cohort, median days to the first contact and how many cases it is of, the share
+    within 30 days, its count and how many cases it is of."""
+    return [
+        document["cohort"],
+        document["median_days_to_first_employer_contact"],
+        document["median_days_to_first_employer_contact_of"],
+        document["first_employer_contact_within_30d"],
+        document["first_employer_contact_within_30d_count"],
+        document["first_employer_contact_within_30d_of"],
+    ]
+
+
+def test_first_employer_contact_n_and_share_within_30_days(team):
+    run = team
+    build_search_cohort(run)
+    d = outcomes(run)
+    # days: E1 10, E2 35, E3 20, E5 4, E6 30 -> 4, 10, 20, 30, 35: median 20, of 5 cases
+    # enrolled on or before 2026-10-24: E1, E2, E3, E4, E6; within 30 days: E1, E3, E6
+    # (E2 took 35, E4 has none) -> 3 / 5
+    assert_same(search_figures(d), [6, 20, 5, 0.6, 3, 5])
+
+    # people's form: the median with its n, and the share with what it is of
+    out = ok(run("outcomes")).stdout
+    assert re.search(r"median days to first employer contact\s+20 \(of 5 cases with one\)", out)
+    assert re.search(
+        r"first employer contact within 30 days\s+60\.0 % \(3 of 5 cases enrolled 30 days", out
+    ), out
+    assert "education institution" in out  # the definition says what counts
+
+
+def test_by_pathway_and_by_track(team):
+    run = team
+    build_search_cohort(run)
+    d = outcomes(run, "--by", "pathway")
+    assert d["by"]["grouping"] == "pathway"
+    assert [(g["group"], *search_figures(g)[:1]) for g in d["by"]["groups"]] == [
+        ("education", 3),  # E1, E3, E4
+        ("job-development", 2),  # E5, E6
+        ("job-placement", 1),  # E2
+    ]
+    education, development, placement_ = d["by"]["groups"]
+    # education: E1 10, E3 20 -> 15.0; all three enrolled 09-01; within: E1, E3 -> 2 / 3
+    assert_same(search_figures(education), [3, 15.0, 2, 2 / 3, 2, 3])
+    # job-development: E5 4, E6 30 -> 17.0; only E6 is 30 days old, and within -> 1 / 1
+    assert_same(search_figures(development), [2, 17.0, 2, 1.0, 1, 1])
+    # job-placement: E2 35 (its education contact does not count) -> not within: 0 / 1
+    assert_same(search_figures(placement_), [1, 35, 1, 0.0, 0, 1])
+
+    d = outcomes(run, "--by", "track")
+    assert d["by"]["grouping"] == "track"
+    ips, ips_like = d["by"]["groups"]
+    # ips (a diagnosis given): E1 10, E2 35 -> 22.5; both enrolled 09-01, E1 within: 1 / 2
+    assert ips["group"] == "ips"
+    assert_same(search_figures(ips), [2, 22.5, 2, 0.5, 1, 2])
+    # ips-like: E3 20, E5 4, E6 30 -> 20; E3, E4, E6 old enough, E3 and E6 within: 2 / 3
+    assert ips_like["group"] == "ips-like"
+    assert_same(search_figures(ips_like), [4, 20, 3, 2 / 3, 2, 3])
+
+    out = ok(run("outcomes", "--by", "pathway")).stdout
+    assert re.search(r"^\s*pathway\s+cohort\s+started", out, re.M), out
+    assert re.search(r"^\s*job-placement\s+1\s+0\s+0(\.0)? %", out, re.M), out
+    out = ok(run("outcomes", "--by", "track")).stdout
+    assert re.search(r"^\s*track\s+cohort", out, re.M), out
+    assert re.search(r"^\s*ips-like\s+4\s+0\s+0(\.0)? %", out, re.M), out
+
+
+def test_a_case_with_no_pathway_is_grouped_as_a_dash(team):
+    run = team
+    intake(run, "Uden Vej", "2026-09-01", METTE)  # no --pathway
+    groups = outcomes(run, "--by", "pathway")["by"]["groups"]
+    assert [(g["group"], g["cohort"]) for g in groups] == [("-", 1)]
 
 
 # --- quarterly -----------------------------------------------------------------------------

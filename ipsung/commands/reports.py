@@ -26,7 +26,8 @@ def outcomes(
     from_: FromOpt = None,
     to: ToOpt = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Break down by consultant or referred-by.")
+        str | None,
+        typer.Option("--by", help="Break down by consultant, referred-by, pathway or track."),
     ] = None,
     quarterly: Annotated[
         bool,
@@ -51,7 +52,7 @@ def outcomes(
     started a job or education against the 50 % target, retention, rapid job search,
     weekly contact and progress.
 
-    Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by consultant --quarterly
+    Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by pathway --quarterly
     --min-followup 18
     """
     from ipsung.render import outcomes as outcome_view

@@ -53,6 +53,55 @@ def _of(share: float | None, count: int, of: int) -> str:
     return _("{share} ({n} of {of})").format(share=percent(share), n=count, of=of)
 
 
+def _figure_rows(d: dict) -> list[tuple[str, str]]:
+    progress = d["progress"]
+    return [
+        (
+            _("retained 13 weeks"),
+            _("{share} (of {n} starts 13 weeks old)").format(
+                share=percent(d["retained_13w"]), n=d["retained_13w_of"]
+            ),
+        ),
+        (
+            _("retained 26 weeks"),
+            _("{share} (of {n} starts 26 weeks old)").format(
+                share=percent(d["retained_26w"]), n=d["retained_26w_of"]
+            ),
+        ),
+        (
+            _("median days to first employer contact"),
+            _("{days} (of {n} cases with one)").format(
+                days=number(d["median_days_to_first_employer_contact"]),
+                n=d["median_days_to_first_employer_contact_of"],
+            ),
+        ),
+        (
+            _("first employer contact within 30 days"),
+            _("{share} ({n} of {of} cases enrolled 30 days or more)").format(
+                share=percent(d["first_employer_contact_within_30d"]),
+                n=d["first_employer_contact_within_30d_count"],
+                of=d["first_employer_contact_within_30d_of"],
+            ),
+        ),
+        (_("median days to first start"), number(d["median_days_to_first_start"])),
+        (
+            _("weekly contact rate"),
+            _("{share} (of {n} weeks)").format(
+                share=percent(d["weekly_contact_rate"]), n=d["open_weeks"]
+            ),
+        ),
+        (
+            _("progress (change in rating)"),
+            _("outlook {o}, insight {i}, skills {s} (rated twice: {n})").format(
+                o=number(progress["outlook"]),
+                i=number(progress["insight"]),
+                s=number(progress["skills"]),
+                n=progress["rated_twice"],
+            ),
+        ),
+    ]
+
+
 def outcomes_page(d: dict) -> str:
     console, table = Page(), Table
     console.add(
@@ -77,27 +126,8 @@ def outcomes_page(d: dict) -> str:
     console.add()
 
     t = table(_("figure"), _("value"))
-    t.add_row(_("retained 13 weeks"), f"{percent(d['retained_13w'])} (of {d['retained_13w_of']})")
-    t.add_row(_("retained 26 weeks"), f"{percent(d['retained_26w'])} (of {d['retained_26w_of']})")
-    t.add_row(
-        _("median days to first employer contact"),
-        number(d["median_days_to_first_employer_contact"]),
-    )
-    t.add_row(_("median days to first start"), number(d["median_days_to_first_start"]))
-    t.add_row(
-        _("weekly contact rate"),
-        f"{percent(d['weekly_contact_rate'])} (of {d['open_weeks']} weeks)",
-    )
-    progress = d["progress"]
-    t.add_row(
-        _("progress (change in rating)"),
-        _("outlook {o}, insight {i}, skills {s} (rated twice: {n})").format(
-            o=number(progress["outlook"]),
-            i=number(progress["insight"]),
-            s=number(progress["skills"]),
-            n=progress["rated_twice"],
-        ),
-    )
+    for label, value in _figure_rows(d):
+        t.add_row(label, value)
     console.add(t)
 
     kinds = table(_("placements started, by kind"), _("count"))
@@ -107,7 +137,7 @@ def outcomes_page(d: dict) -> str:
 
     if "by" in d:
         g = table(
-            d["by"]["grouping"],
+            grouping_label(d["by"]["grouping"]),
             _("cohort"),
             _("started"),
             _("share"),

@@ -26,6 +26,11 @@ WEEK_ZERO = date(1900, 1, 1)  # a Monday, and the first day a date may have (see
 # Back-to-back counted placements are one spell: the next starts at most this long after
 # the last one ended (FGU then a vocational school, a job then an apprenticeship).
 SPELL_GAP = timedelta(days=14)
+# Rapid job search: IPS asks for the first employer contact within 30 days of enrolment.
+RAPID_SEARCH_DAYS = 30
+# On the education pathway the first contact with a school counts as the first step of
+# the search (contact kind `education`), beside an employer contact.
+EDUCATION_PATHWAY = "education"
 
 
 def definitions() -> dict[str, str]:
@@ -54,8 +59,17 @@ def definitions() -> dict[str, str]:
             "no longer followed"
         ),
         "median_days_to_first_employer_contact": _(
-            "days from enrolment to the first employer contact for the young person "
-            "(IPS fidelity asks for under 30)"
+            "days from enrolment to the first employer contact for the young person (any "
+            "channel, on or after enrolment); on the education pathway a contact with an "
+            "education institution (contact kind education) counts too. The median is of the "
+            "cases that have such a contact (how many is given beside it); cases still without "
+            "one are left out of the median, and counted in the share within 30 days"
+        ),
+        "first_employer_contact_within_30d": _(
+            "of the cases enrolled at least 30 days before today (long enough to tell), the "
+            "share whose first employer contact (education pathway: or education contact) came "
+            "within 30 days of enrolment; a case with none yet counts as not within (IPS asks "
+            "for a rapid job search: the first employer contact within 30 days)"
         ),
         "median_days_to_first_start": _("days from enrolment to the first counted start"),
         "weekly_contact_rate": _(
@@ -92,22 +106,27 @@ class CaseOutcome:
     closed_on: date | None
     consultant: str | None
     referred_by: str
+    pathway: str | None = None
+    track: str | None = None
     placements: list[Placed] = field(default_factory=list)  # started on/after enrolment
-    first_employer_contact: date | None = None
+    first_employer_contact: date | None = None  # on or after enrolment
+    first_education_contact: date | None = None  # on or after enrolment
     contact_weeks: int = 0  # full open weeks with a youth or three-party contact
     first_rating: tuple[int, int, int] | None = None
     latest_rating: tuple[int, int, int] | None = None
     rated_twice: bool = False  # a first and a latest rating that are not the same one
     # Worked out once here (not on every reading), since every figure asks; so give all
-    # placements at construction. `starts`: the counted starts, earliest first;
-    # `first_start`: the first of them; `spell_end`: the last day of the spell that begins
-    # with it (None while it runs).
+    # placements and contacts at construction. `starts`: the counted starts, earliest
+    # first; `first_start`: the first of them; `spell_end`: the last day of the spell that
+    # begins with it (None while it runs); `first_search_contact`: the first contact that
+    # starts the search (employer; on the education pathway, employer or education).
     starts: list[Placed] = field(init=False)
     first_start: Placed | None = field(init=False)
     spell_end: date | None = field(init=False)
+    first_search_contact: date | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.starts = (
+        starts = (
             sorted(
                 (p for p in self.placements if p.kind in COUNTED_PLACEMENT_KINDS),
                 key=lambda p: p.start,
@@ -115,8 +134,14 @@ class CaseOutcome:
             if self.placements
             else []
         )
-        self.first_start = self.starts[0] if self.starts else None
-        self.spell_end = first_spell_end(self.starts, self.closed_on) if self.starts else None
+        self.starts = starts
+        self.first_start = starts[0] if starts else None
+        self.spell_end = first_spell_end(starts, self.closed_on) if starts else None
+        contact, school = self.first_employer_contact, self.first_education_contact
+        if school is not None and self.pathway == EDUCATION_PATHWAY:
+            if contact is None or school < contact:
+                contact = school
+        self.first_search_contact = contact
 
 
 def first_spell_end(starts: list[Placed], closed_on: date | None) -> date | None:
@@ -218,6 +243,27 @@ def retained(cases: list[CaseOutcome], weeks: int, today: date) -> tuple[float |
     return _share(len(lasted), len(old_enough)), len(old_enough)
 
 
+def first_contact(cases: list[CaseOutcome], today: date) -> dict:
+    """Rapid job search: the median days to the first search contact and how many cases it
+    is of; the share of cases enrolled RAPID_SEARCH_DAYS ago or more whose first contact
+    came within those days, and how many cases that share is of."""
+    days = [(c.first_search_contact - c.enrolled_on).days for c in cases if c.first_search_contact]
+    window = timedelta(days=RAPID_SEARCH_DAYS)
+    tellable = [c for c in cases if c.enrolled_on + window <= today]
+    within = [
+        c
+        for c in tellable
+        if c.first_search_contact is not None and c.first_search_contact - c.enrolled_on <= window
+    ]
+    return {
+        "median_days_to_first_employer_contact": _median(days),
+        "median_days_to_first_employer_contact_of": len(days),
+        "first_employer_contact_within_30d": _share(len(within), len(tellable)),
+        "first_employer_contact_within_30d_count": len(within),
+        "first_employer_contact_within_30d_of": len(tellable),
+    }
+
+
 def weekly_contact_rate(cases: list[CaseOutcome], today: date) -> tuple[float | None, int]:
     weeks = 0
     for case in cases:
@@ -257,13 +303,7 @@ def figures(cases: list[CaseOutcome], today: date) -> dict:
         "retained_13w_of": tellable_13w,
         "retained_26w": retained_26w,
         "retained_26w_of": tellable_26w,
-        "median_days_to_first_employer_contact": _median(
-            [
-                (c.first_employer_contact - c.enrolled_on).days
-                for c in cases
-                if c.first_employer_contact
-            ]
-        ),
+        **first_contact(cases, today),
         "median_days_to_first_start": _median(
             [(c.first_start.start - c.enrolled_on).days for c in started]
         ),

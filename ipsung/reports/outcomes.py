@@ -19,7 +19,7 @@ from ipsung.store.tables import consultants, contacts, participants, placements
 from ipsung.store.tables import progress_ratings as ratings
 from ipsung.store.weeks import contact_week, kind_in
 
-GROUPINGS = ("consultant", "referred-by")
+GROUPINGS = ("consultant", "referred-by", "pathway", "track")
 MAX_FOLLOWUP_MONTHS = 1200  # a hundred years: beyond any caseload, within date arithmetic
 
 
@@ -61,22 +61,32 @@ def _rating_id(*order) -> ColumnElement[int]:
 
 
 def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measures.CaseOutcome]:
-    """The cohort's cases with their first employer contact, their contact weeks and their
-    first and latest ratings.
+    """The cohort's cases with their first employer (and education) contact, their contact
+    weeks and their first and latest ratings.
 
     All are correlated subqueries: per case, the database searches an index for that
     case's rows only, which is several times quicker than joining every contact to its
     case and grouping, and no contact or rating row travels to Python.
     """
     p = participants.c
-    first_employer_contact = (
-        select(func.min(contacts.c.date))
-        .where(
-            contacts.c.kind == "employer",
-            contacts.c.participant_id == p.id,
-            contacts.c.date >= p.enrolled_on,
+
+    def first_contact(kind: str) -> ColumnElement:
+        # The (kind, participant_id, date) index answers each with one look-up per case.
+        return (
+            select(func.min(contacts.c.date))
+            .where(
+                contacts.c.kind == kind,
+                contacts.c.participant_id == p.id,
+                contacts.c.date >= p.enrolled_on,
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
+
+    # The first education contact matters on the education pathway only: not looked up
+    # for the other cases.
+    first_education_contact = case(
+        (p.pathway == measures.EDUCATION_PATHWAY, first_contact("education")),
+        else_=literal(None),
     )
     last_open = case(
         (and_(p.closed_on.is_not(None), p.closed_on < today), p.closed_on),
@@ -104,7 +114,10 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             p.closed_on,
             consultants.c.name,
             p.referred_by,
-            first_employer_contact,
+            p.pathway,
+            p.track,
+            first_contact("employer"),
+            first_education_contact,
             contact_weeks,
             first.c.id,
             latest.c.id,
@@ -127,8 +140,11 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             closed,
             consultant,
             referred_by,
+            pathway,
+            track,
             placements=placed.get(pid, []),
-            first_employer_contact=first_contact,
+            first_employer_contact=first_employer,
+            first_education_contact=first_education,
             contact_weeks=weeks,
             # Two ratings or more exactly when the first is not also the latest.
             rated_twice=first_id is not None and first_id != latest_id,
@@ -141,7 +157,10 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             closed,
             consultant,
             referred_by,
-            first_contact,
+            pathway,
+            track,
+            first_employer,
+            first_education,
             weeks,
             first_id,
             latest_id,
@@ -200,6 +219,16 @@ def outcomes(
         return summarise(cases, today, from_, to, by, quarterly, min_followup)
 
 
+# The group a case falls in, for --by; "-" where the case has none (no consultant, no
+# pathway chosen).
+_GROUP_OF = {
+    "consultant": lambda c: c.consultant or "-",
+    "referred-by": lambda c: c.referred_by,
+    "pathway": lambda c: c.pathway or "-",
+    "track": lambda c: c.track or "-",
+}
+
+
 def summarise(
     cases: list[measures.CaseOutcome],
     today: date,
@@ -217,7 +246,7 @@ def summarise(
         **measures.figures(cases, today),
     }
     if by:
-        key = (lambda c: c.consultant or "-") if by == "consultant" else (lambda c: c.referred_by)
+        key = _GROUP_OF[by]
         groups: dict[str, list] = {}
         for c in cases:
             groups.setdefault(key(c), []).append(c)
