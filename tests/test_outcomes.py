@@ -59,6 +59,7 @@ FIGURE_KEYS = {
     "weekly_contact_rate",
     "open_weeks",
     "progress",
+    "aftercare",
 }
 DOCUMENT_KEYS = FIGURE_KEYS | {"from", "to", "as_of", "cohort_rule", "definitions"}
 QUARTER_KEYS = {
@@ -205,6 +206,18 @@ def no_figures() -> dict:
         "weekly_contact_rate": None,
         "open_weeks": 0,
         "progress": {"rated_twice": 0, "outlook": None, "insight": None, "skills": None},
+        "aftercare": no_aftercare(),
+    }
+
+
+def no_aftercare() -> dict:
+    return {
+        "cases": 0,
+        "periods": 0,
+        "ended_periods": 0,
+        "median_days_of_ended_periods": None,
+        "in_job_or_education_at_end": None,
+        "in_job_or_education_at_end_count": 0,
     }
 
 
@@ -430,6 +443,7 @@ def test_every_figure_on_a_small_cohort(main_cohort):
             "open_weeks": 140,
             # outlook (2 - 1) / 2, insight (0 + 1) / 2, skills (1 + 2) / 2
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),  # nobody went into aftercare
         },
     )
     for name in (
@@ -441,6 +455,7 @@ def test_every_figure_on_a_small_cohort(main_cohort):
         "first_employer_contact_within_30d",
         "weekly_contact_rate",
         "quarterly",
+        "aftercare",
     ):
         assert isinstance(d["definitions"][name], str) and d["definitions"][name].strip()
 
@@ -717,6 +732,7 @@ def test_window_figures_before_june(main_cohort):
             "weekly_contact_rate": 3 / 100,  # (2 + 1 + 0) / (38 + 33 + 29)
             "open_weeks": 100,
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),
         },
     )
 
@@ -797,6 +813,7 @@ def test_min_followup_keeps_cases_enrolled_long_enough_ago_or_closed(main_cohort
             "weekly_contact_rate": 5 / 120,
             "open_weeks": 120,
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),
         },
     )
     # 18 months (the evidence's follow-up): on or before 2025-05-23 nobody was enrolled;
@@ -921,6 +938,7 @@ def test_by_consultant(main_cohort):
             "weekly_contact_rate": 4 / 17,  # D 3 of 11, E 1 of 6
             "open_weeks": 17,
             "progress": {"rated_twice": 0, "outlook": None, "insight": None, "skills": None},
+            "aftercare": no_aftercare(),
         },
     )
     # Mette Holm: A, B, C, F, G, H
@@ -948,6 +966,7 @@ def test_by_consultant(main_cohort):
             "weekly_contact_rate": 7 / 123,
             "open_weeks": 123,
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),
         },
     )
 
@@ -981,6 +1000,7 @@ def test_by_referred_by(main_cohort):
             "weekly_contact_rate": 3 / 44,  # A 2/38, E 1/6
             "open_weeks": 44,
             "progress": {"rated_twice": 1, "outlook": 2.0, "insight": 0.0, "skills": 1.0},
+            "aftercare": no_aftercare(),
         },
     )
     # school: B, C, D, F
@@ -1006,6 +1026,7 @@ def test_by_referred_by(main_cohort):
             "weekly_contact_rate": 5 / 86,  # B 1/33, C 0/29, D 3/11, F 1/13
             "open_weeks": 86,
             "progress": {"rated_twice": 1, "outlook": -1.0, "insight": 1.0, "skills": 2.0},
+            "aftercare": no_aftercare(),
         },
     )
     # youth-guide: G, H
@@ -1131,6 +1152,72 @@ def test_a_case_with_no_pathway_is_grouped_as_a_dash(team):
     intake(run, "Uden Vej", "2026-09-01", METTE)  # no --pathway
     groups = outcomes(run, "--by", "pathway")["by"]["groups"]
     assert [(g["group"], g["cohort"]) for g in groups] == [("-", 1)]
+
+
+# --- aftercare -----------------------------------------------------------------------------
+
+
+def aftercare(run, case_id: int, start: str, end: str | None = None) -> None:
+    ok(run("aftercare", "start", str(case_id), "--date", start))
+    if end:
+        ok(run("aftercare", "end", str(case_id), "--date", end))
+
+
+def test_aftercare_cases_median_length_and_still_in_a_job_or_education(team):
+    run = team
+    # Seven cases enrolled 2026-03-02; lengths are end - start in days.
+    # A1 ordinary job from 03-16, never ended; aftercare 06-01..07-31 = 60 days; the job
+    #    runs on 07-31 -> in a job when it ended
+    a1 = intake(run, "Alf Et", "2026-03-02", METTE)
+    placement(run, a1, "ordinary-job", "2026-03-16")
+    aftercare(run, a1, "2026-06-01", "2026-07-31")
+    # A2 education 03-16..08-14; aftercare 06-01..08-15 = 75 days (the education ended the
+    #    day before: not in it), and 09-01..09-21 = 20 days (not in it)
+    a2 = intake(run, "Alf To", "2026-03-02", METTE)
+    end_placement(run, placement(run, a2, "education", "2026-03-16"), "2026-08-14")
+    aftercare(run, a2, "2026-06-01", "2026-08-15")
+    aftercare(run, a2, "2026-09-01", "2026-09-21")
+    # A3 FGU 04-01..09-30; aftercare 09-01..09-30 = 29 days; the FGU's last day is the
+    #    period's last day -> in it
+    a3 = intake(run, "Alf Tre", "2026-03-02", METTE)
+    end_placement(run, placement(run, a3, "fgu", "2026-04-01"), "2026-09-30")
+    aftercare(run, a3, "2026-09-01", "2026-09-30")
+    # A4 internship from 04-01 (not counted); aftercare 05-01..06-15 = 45 days -> not in one
+    a4 = intake(run, "Alf Fire", "2026-03-02", METTE)
+    placement(run, a4, "internship", "2026-04-01")
+    aftercare(run, a4, "2026-05-01", "2026-06-15")
+    # A5 ordinary job from 04-01; aftercare from 10-01, still running: not in the median
+    #    nor in the share
+    a5 = intake(run, "Alf Fem", "2026-03-02", METTE)
+    placement(run, a5, "ordinary-job", "2026-04-01")
+    aftercare(run, a5, "2026-10-01")
+    # A6 apprenticeship from 04-01, never ended; aftercare from 10-20; the case closed 11-02,
+    #    which ends the aftercare: 13 days, the apprenticeship running -> in a job
+    a6 = intake(run, "Alf Seks", "2026-03-02", METTE)
+    placement(run, a6, "apprenticeship", "2026-04-01")
+    aftercare(run, a6, "2026-10-20")
+    close(run, a6, "2026-11-02")
+    # A7 no aftercare
+    intake(run, "Alf Syv", "2026-03-02", METTE)
+
+    d = outcomes(run)
+    assert_same(
+        d["aftercare"],
+        {
+            "cases": 6,  # A1-A6
+            "periods": 7,  # A2 had two
+            "ended_periods": 6,  # all but A5's
+            # 13, 20, 29, 45, 60, 75: the mean of 29 and 45
+            "median_days_of_ended_periods": 37.0,
+            # A1, A3, A6 of the six ended periods
+            "in_job_or_education_at_end": 0.5,
+            "in_job_or_education_at_end_count": 3,
+        },
+    )
+    out = ok(run("outcomes")).stdout
+    assert re.search(r"went into aftercare\s+6 cases", out), out
+    assert re.search(r"median length of aftercare\s+37 days \(of 6 ended periods\)", out), out
+    assert re.search(r"when aftercare ended\s+50\.0 % \(3 of 6\)", out), out
 
 
 # --- quarterly -----------------------------------------------------------------------------

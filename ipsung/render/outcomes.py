@@ -54,7 +54,7 @@ def _of(share: float | None, count: int, of: int) -> str:
 
 
 def _figure_rows(d: dict) -> list[tuple[str, str]]:
-    progress = d["progress"]
+    progress, aftercare = d["progress"], d["aftercare"]
     return [
         (
             _("retained 13 weeks"),
@@ -97,6 +97,22 @@ def _figure_rows(d: dict) -> list[tuple[str, str]]:
                 i=number(progress["insight"]),
                 s=number(progress["skills"]),
                 n=progress["rated_twice"],
+            ),
+        ),
+        (_("went into aftercare"), _("{n} cases").format(n=aftercare["cases"])),
+        (
+            _("median length of aftercare"),
+            _("{days} days (of {n} ended periods)").format(
+                days=number(aftercare["median_days_of_ended_periods"]),
+                n=aftercare["ended_periods"],
+            ),
+        ),
+        (
+            _("in a job or education when aftercare ended"),
+            _of(
+                aftercare["in_job_or_education_at_end"],
+                aftercare["in_job_or_education_at_end_count"],
+                aftercare["ended_periods"],
             ),
         ),
     ]

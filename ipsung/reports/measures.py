@@ -73,12 +73,12 @@ def definitions() -> dict[str, str]:
         ),
         "median_days_to_first_start": _("days from enrolment to the first counted start"),
         "weekly_contact_rate": _(
-            "of the full calendar weeks (Monday-Sunday) in which a case was open, the share with "
-            "at least one youth or three-party contact"
+            "of the full calendar weeks (Monday-Sunday) in which a case was open, the share "
+            "with at least one youth or three-party contact"
         ),
         "progress": _(
-            "mean change from the first to the latest rating on each dimension (1-5), for cases "
-            "rated at least twice"
+            "mean change from the first to the latest rating on each dimension (1-5), for "
+            "cases rated at least twice"
         ),
         "quarterly": _(
             "per calendar quarter, the cases open during it and two rates: in a job (an "
@@ -87,12 +87,26 @@ def definitions() -> dict[str, str]:
             "minimal, 41 % average, 50 % excellent; and in a job or an education (any counted "
             "placement: the seeds' own goal), read against the target 50 %"
         ),
+        "aftercare": _(
+            "cases of the cohort with at least one aftercare period; the median length in days "
+            "of the aftercare periods that have ended (start to end; periods still running are "
+            "not in it); and of those ended periods, the share where a counted placement (a "
+            "job or an education) was still running on the day the period ended"
+        ),
     }
 
 
 @dataclass
 class Placed:
     kind: str
+    start: date
+    end: date | None
+
+
+@dataclass
+class Period:
+    """An aftercare period (efterværn); end None while it runs."""
+
     start: date
     end: date | None
 
@@ -115,6 +129,7 @@ class CaseOutcome:
     first_rating: tuple[int, int, int] | None = None
     latest_rating: tuple[int, int, int] | None = None
     rated_twice: bool = False  # a first and a latest rating that are not the same one
+    aftercare: list[Period] = field(default_factory=list)
     # Worked out once here (not on every reading), since every figure asks; so give all
     # placements and contacts at construction. `starts`: the counted starts, earliest
     # first; `first_start`: the first of them; `spell_end`: the last day of the spell that
@@ -281,6 +296,25 @@ def progress_change(cases: list[CaseOutcome]) -> dict:
     return result
 
 
+def aftercare(cases: list[CaseOutcome]) -> dict:
+    """Aftercare: cases that went into it, the median length of the periods that ended,
+    and of those, how many ended with a counted placement still running."""
+    ended = [(c, p) for c in cases for p in c.aftercare if p.end is not None]
+    in_work = [
+        1
+        for c, period in ended
+        if any(s.start <= period.end and (s.end is None or s.end >= period.end) for s in c.starts)
+    ]
+    return {
+        "cases": sum(1 for c in cases if c.aftercare),
+        "periods": sum(len(c.aftercare) for c in cases),
+        "ended_periods": len(ended),
+        "median_days_of_ended_periods": _median([(p.end - p.start).days for _c, p in ended]),
+        "in_job_or_education_at_end": _share(len(in_work), len(ended)),
+        "in_job_or_education_at_end_count": len(in_work),
+    }
+
+
 def figures(cases: list[CaseOutcome], today: date) -> dict:
     """Every figure of SPEC §8 for one group of cases."""
     started = [c for c in cases if c.first_start is not None]
@@ -310,6 +344,7 @@ def figures(cases: list[CaseOutcome], today: date) -> dict:
         "weekly_contact_rate": contact_rate,
         "open_weeks": open_weeks,
         "progress": progress_change(cases),
+        "aftercare": aftercare(cases),
     }
 
 

@@ -15,7 +15,13 @@ from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
 from ipsung.reports import measures
-from ipsung.store.tables import consultants, contacts, participants, placements
+from ipsung.store.tables import (
+    aftercare_periods,
+    consultants,
+    contacts,
+    participants,
+    placements,
+)
 from ipsung.store.tables import progress_ratings as ratings
 from ipsung.store.weeks import contact_week, kind_in
 
@@ -60,7 +66,9 @@ def _rating_id(*order) -> ColumnElement[int]:
     )
 
 
-def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measures.CaseOutcome]:
+def _cohort(
+    conn: Connection, cohort, today: date, placed: dict, aftercare: dict
+) -> list[measures.CaseOutcome]:
     """The cohort's cases with their first employer (and education) contact, their contact
     weeks and their first and latest ratings.
 
@@ -150,6 +158,7 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             rated_twice=first_id is not None and first_id != latest_id,
             first_rating=(f1, f2, f3) if first_id is not None else None,
             latest_rating=(l1, l2, l3) if first_id is not None else None,
+            aftercare=aftercare.get(pid, []),
         )
         for (
             pid,
@@ -187,6 +196,20 @@ def _placements(conn: Connection, cohort) -> dict[int, list[measures.Placed]]:
     return found
 
 
+def _aftercare(conn: Connection, cohort) -> dict[int, list[measures.Period]]:
+    """The cohort's aftercare periods, by case (a few per case at most)."""
+    a = aftercare_periods.c
+    rows = conn.execute(
+        select(a.participant_id, a.start, a.end)
+        .join(participants, a.participant_id == participants.c.id)
+        .where(cohort)
+    )
+    found: dict[int, list[measures.Period]] = {}
+    for pid, start, end in rows.all():
+        found.setdefault(pid, []).append(measures.Period(start, end))
+    return found
+
+
 def gather(
     conn: Connection,
     from_: date | None,
@@ -196,7 +219,7 @@ def gather(
 ) -> list[measures.CaseOutcome]:
     enrolled_by = measures.followup_cutoff(today, min_followup) if min_followup else None
     cohort = _in_cohort(from_, to, enrolled_by)
-    return _cohort(conn, cohort, today, _placements(conn, cohort))
+    return _cohort(conn, cohort, today, _placements(conn, cohort), _aftercare(conn, cohort))
 
 
 def outcomes(
