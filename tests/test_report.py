@@ -15,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -272,6 +273,8 @@ def test_page_has_every_section(run, tmp_path):
     texts = svg_texts(either_chart)
     assert "target" in texts and any(re.fullmatch(r"50\s?%", t) for t in texts)
     assert not any(re.fullmatch(r"(31|41)\s?%", t) for t in texts)
+    assert svgs(section(page, "aftercare")) == []  # words only
+    assert "aftercare" in page_text(section(page, "aftercare")).lower()
 
 
 # --- no names -----------------------------------------------------------------------------
@@ -418,7 +421,7 @@ def test_bigger_cohort_shows_its_real_counts(run, tmp_path):
             assert str(consultant["open_cases"]) in shown_capacity
 
 
-# --- the quarterly rates, worked out by hand ----------------------------------------------------
+# --- the quarterly rates and aftercare, worked out by hand ------------------------------------
 
 
 def committee_caseload(team) -> None:
@@ -428,6 +431,8 @@ def committee_caseload(team) -> None:
     J1-J5 enrolled 2026-07-06, an ordinary job from 07-13, never ended
     S1-S3 enrolled 07-06, an education from 07-13, never ended
     N1-N4 enrolled 07-06, nothing started
+    Aftercare, all ended: J1 08-03..08-13 (10 days), J2 ..08-23 (20), J3 ..09-02 (30),
+    J4 ..09-12 (40), J5 ..09-22 (50), S1 ..10-02 (60), N1 08-03..08-10 (7 days).
     """
     ids = {}
 
@@ -443,6 +448,7 @@ def committee_caseload(team) -> None:
 
     q = case("Quinn Kvartal", "06-04-2026")
     ok("close", str(q), "--date", "30-06-2026", "--reason", "moved")
+    lengths = {"J1": 10, "J2": 20, "J3": 30, "J4": 40, "J5": 50, "S1": 60, "N1": 7}
     for name, kind in [(f"J{i}", "ordinary-job") for i in range(1, 6)] + [
         (f"S{i}", "education") for i in range(1, 4)
     ]:
@@ -450,9 +456,13 @@ def committee_caseload(team) -> None:
         ok("placement", "add", str(ids[name]), "--kind", kind, "--start", "13-07-2026")
     for i in range(1, 5):
         case(f"N{i}", "06-07-2026")
+    for name, days in lengths.items():
+        ok("aftercare", "start", str(ids[name]), "--date", "03-08-2026")
+        end = (date(2026, 8, 3) + timedelta(days=days)).strftime("%d-%m-%Y")
+        ok("aftercare", "end", str(ids[name]), "--date", end)
 
 
-def test_both_quarterly_rates_are_on_the_page(team, tmp_path):
+def test_both_quarterly_rates_and_aftercare_are_on_the_page(team, tmp_path):
     committee_caseload(team)
     page = make_report(team, tmp_path / "udvalg.html")
 
@@ -484,10 +494,29 @@ def test_both_quarterly_rates_are_on_the_page(team, tmp_path):
     ) in words
     assert "* The quarter is not over yet." in words
 
+    # Aftercare: J1-J5, S1, N1 = 7 cases, 7 ended periods; lengths 7, 10, 20, 30, 40, 50,
+    # 60 -> median 30 days; a job or an education running on the last day: all but N1,
+    # 6 / 7 = 85.7 % -> 86 %
+    assert page_text(section(page, "aftercare")) == (
+        "Aftercare 7 young people went into aftercare. Aftercare periods that have ended: 7; "
+        "their median length: 30 days. Still in a job or an education when the period "
+        "ended: 86 %."
+    )
 
-def test_small_quarter_figures_are_hidden(team, tmp_path):
-    tiny_caseload(team)  # cases 1-3 enrolled 02-11-2026; case 1 in education from 10-11
+
+def test_small_aftercare_and_quarter_figures_are_hidden(team, tmp_path):
+    """Two cases in aftercare, and two cases open: every count "<5", no median, no share."""
+    tiny_caseload(team)  # cases 1-3; case 1 in education from 10-11-2026
+    for case_id, start, end in (("1", "12-11-2026", "19-11-2026"), ("2", "12-11-2026", None)):
+        assert team("aftercare", "start", case_id, "--date", start).exit_code == 0
+        if end:
+            assert team("aftercare", "end", case_id, "--date", end).exit_code == 0
     page = make_report(team, tmp_path / "udvalg.html")
+    assert page_text(section(page, "aftercare")) == (
+        "Aftercare <5 young people went into aftercare. Aftercare periods that have ended: "
+        "<5; their median length: –. Still in a job or an education when the period "
+        "ended: –."
+    )
     # 2026-Q4: 3 open, 0 in a job, 1 in education: nothing to show but "–"
     quarterly = page_text(section(page, "quarter"))
     assert "2026-Q4" not in quarterly  # no quarter is over: no sentence about one

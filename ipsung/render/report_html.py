@@ -189,7 +189,7 @@ def progress_chart(progress: dict) -> str:
     for i, dim in enumerate(DIMENSIONS):
         y = 4 + i * row_h
         first, latest = progress["first"][dim], progress["latest"][dim]
-        body.append(_text(label_w - 6, y + 16, _(DIMENSION_NAMES[dim]), "end"))
+        body.append(_text(label_w - 6, y + 16, dimension_name(dim), "end"))
         if first is None:
             body.append(
                 _text(label_w + 2, y + 16, _("not shown: fewer than 5 rated"), colour="#4a5568")
@@ -206,11 +206,35 @@ def progress_chart(progress: dict) -> str:
     return _svg(width, 8 + row_h * 3, body, _("progress on three dimensions"))
 
 
-DIMENSION_NAMES = {
-    "outlook": "Outlook (Udsyn)",
-    "insight": "Insight (Indsigt)",
-    "skills": "Skills (Kompetencer)",
-}
+def dimension_name(code: str) -> str:
+    return {
+        "outlook": _("Outlook (Udsyn)"),
+        "insight": _("Insight (Indsigt)"),
+        "skills": _("Skills (Kompetencer)"),
+    }[code]
+
+
+def definition_label(key: str) -> str:
+    """The heading of a definition on the page (the keys are the JSON's)."""
+    return {
+        "started_job_or_education": _("Started a job or an education"),
+        "share": _("Share"),
+        "quarterly": _("Quarterly rates"),
+        "by_kind": _("Outcomes by kind"),
+        "progress": _("Progress"),
+        "aftercare": _("Aftercare"),
+    }[key]
+
+
+# The definitions of the figures this page shows, in the page's order.
+PAGE_DEFINITIONS = (
+    "started_job_or_education",
+    "share",
+    "quarterly",
+    "aftercare",
+    "by_kind",
+    "progress",
+)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -230,6 +254,26 @@ section { break-inside: avoid; }
 dl { font-size: 8.5pt; color: #2d3748; }
 dt { font-weight: bold; } dd { margin: 0 0 1mm 4mm; }
 """
+
+
+def _started(outcomes: dict) -> list[str]:
+    started, cohort = outcomes["started_job_or_education"], outcomes["cohort"]
+    return [
+        f"<h2>{escape(_('Started a job or an education'))}</h2>",
+        f'<p><span class="big">{share_text(started, cohort)}</span> '
+        f"{escape(_('of {cohort} young people ({started} started); the target is at least 50 %.').format(cohort=count_text(cohort), started=count_text(started)))}</p>",
+        share_gauge(started, cohort, outcomes["target"]),
+    ]
+
+
+def _capacity(capacity: dict) -> list[str]:
+    team = capacity["team"]
+    free = team["free"] if not 0 < team["open_cases"] < SMALL else "–"
+    return [
+        f"<h2>{escape(_('Capacity and waitlist'))}</h2>",
+        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=free, wait=count_text(capacity['waitlist'])))}</p>",
+        capacity_bars(capacity["consultants"]),
+    ]
 
 
 def _latest_full_quarter(rows: list[dict]) -> str:
@@ -270,45 +314,69 @@ def _quarterly(outcomes: dict) -> list[str]:
     ]
 
 
-def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
-    """The whole page as one string."""
-    rule = outcomes["cohort_rule"]["text"]
-    started, cohort = outcomes["started_job_or_education"], outcomes["cohort"]
-    team = capacity["team"]
-    kinds = list(outcomes["by_kind"].items())
-    sections = [
-        f"<h1>{escape(_('IPS Ung: status for the committee'))}</h1>",
-        f'<p class="meta">{escape(_("Made {day}; cohort: {rule}.").format(day=format_date(made_on), rule=rule))} '
-        f"{escape(_('No names; counts from 1 to 4 are shown as <5 and shares built on them are not shown.'))}</p>",
-        "<section>",
-        f"<h2>{escape(_('Started a job or an education'))}</h2>",
-        f'<p><span class="big">{share_text(started, cohort)}</span> '
-        f"{escape(_('of {cohort} young people ({started} started); the target is at least 50 %.').format(cohort=count_text(cohort), started=count_text(started)))}</p>",
-        share_gauge(started, cohort, outcomes["target"]),
-        "</section><section>",
-        f"<h2>{escape(_('Capacity and waitlist'))}</h2>",
-        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=team['free'] if not 0 < team['open_cases'] < SMALL else '–', wait=count_text(capacity['waitlist'])))}</p>",
-        capacity_bars(capacity["consultants"]),
-        "</section><section>",
-        *_quarterly(outcomes),
-        "</section><section>",
+def _aftercare(outcomes: dict) -> list[str]:
+    a = outcomes["aftercare"]
+    ended = a["ended_periods"]
+    days = a["median_days_of_ended_periods"]
+    median_text = "–" if ended < SMALL or days is None else _("{days:g} days").format(days=days)
+    return [
+        f"<h2>{escape(_('Aftercare'))}</h2>",
+        f"<p>{escape(_('{cases} young people went into aftercare. Aftercare periods that have ended: {ended}; their median length: {days}. Still in a job or an education when the period ended: {share}.').format(cases=count_text(a['cases']), ended=count_text(ended), days=median_text, share=share_text(a['in_job_or_education_at_end_count'], ended)))}</p>",
+    ]
+
+
+def _by_kind(outcomes: dict) -> list[str]:
+    return [
         f"<h2>{escape(_('Outcomes by kind (placements started)'))}</h2>",
-        horizontal_bars(kinds),
-        "</section><section>",
+        horizontal_bars(list(outcomes["by_kind"].items())),
+    ]
+
+
+def _progress(progress: dict) -> list[str]:
+    return [
         f"<h2>{escape(_('Progress on the three dimensions (first and latest rating, 1-5)'))}</h2>",
         progress_chart(progress),
         f'<p class="meta">{escape(_("Grey: first rating; blue: latest. Cases rated at least twice: {n}.").format(n=count_text(progress["rated"])))}</p>',
-        "</section><section>",
+    ]
+
+
+def _definitions(outcomes: dict) -> list[str]:
+    definitions = outcomes["definitions"]
+    return [
         f"<h2>{escape(_('Definitions'))}</h2><dl>",
         *(
-            f"<dt>{escape(name.replace('_', ' '))}</dt><dd>{escape(text)}</dd>"
-            for name, text in outcomes["definitions"].items()
+            f"<dt>{escape(definition_label(key))}</dt><dd>{escape(definitions[key])}</dd>"
+            for key in PAGE_DEFINITIONS
         ),
-        "</dl></section>",
+        "</dl>",
     ]
+
+
+def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
+    """The whole page as one string: a heading, then one <section> per topic.
+
+    The sections are built each by a function of its own; the fidelity section (the
+    latest complete year's IPS-25 total) belongs after progress, before the definitions.
+    """
+    rule = outcomes["cohort_rule"]["text"]
+    parts = [
+        _started(outcomes),
+        _capacity(capacity),
+        _quarterly(outcomes),
+        _aftercare(outcomes),
+        _by_kind(outcomes),
+        _progress(progress),
+        _definitions(outcomes),
+    ]
+    head = [
+        f"<h1>{escape(_('IPS Ung: status for the committee'))}</h1>",
+        f'<p class="meta">{escape(_("Made {day}; cohort: {rule}.").format(day=format_date(made_on), rule=rule))} '
+        f"{escape(_('No names; counts from 1 to 4 are shown as <5 and shares built on them are not shown.'))}</p>",
+    ]
+    sections = [f"<section>{''.join(part)}</section>" for part in parts]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(_('IPS Ung report'))}</title><style>{CSS}</style></head><body>"
-        + "\n".join(sections)
+        + "\n".join(head + sections)
         + "</body></html>\n"
     )
