@@ -111,7 +111,7 @@ class Period:
     end: date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseOutcome:
     """What the figures need to know about one enrolled case."""
 
