@@ -50,7 +50,7 @@ def outcomes(
 ) -> None:
     """The outcome figures the effort is judged by, with their definitions: the share who
     started a job or education against the 50 % target, retention, rapid job search,
-    weekly contact and progress.
+    weekly contact, progress and aftercare.
 
     Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by pathway --quarterly
     --min-followup 18
