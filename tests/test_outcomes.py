@@ -1361,6 +1361,10 @@ def test_human_output_share_bar_and_definitions(main_cohort):
     assert "internship and wage-subsidy" in out
     assert out.index("full calendar weeks") > out.index(bar)
     assert out.index("full calendar weeks") > out.index("4 of 8")
+    # each under words, not a JSON key
+    assert "Weekly contact rate: of the full calendar weeks" in out
+    assert "Retained 13 and 26 weeks: of the first counted starts" in out
+    assert "weekly_contact_rate" not in out and "first_employer_contact_within_30d" not in out
     # the figures are there in people's form: 15 days (the median), 140 weeks
     assert re.search(r"employer contact\s+15\b", out), out
     assert "140 weeks" in out

@@ -48,6 +48,24 @@ def grouping_label(code: str) -> str:
     }[code]
 
 
+def definition_label(key: str) -> str:
+    """The words for a definition's key (the keys are the JSON's)."""
+    return {
+        "cohort": _("Cohort"),
+        "started_job_or_education": _("Started a job or an education"),
+        "share": _("Share"),
+        "by_kind": _("Outcomes by kind"),
+        "retained": _("Retained 13 and 26 weeks"),
+        "median_days_to_first_employer_contact": _("Days to the first employer contact"),
+        "first_employer_contact_within_30d": _("First employer contact within 30 days"),
+        "median_days_to_first_start": _("Days to the first start"),
+        "weekly_contact_rate": _("Weekly contact rate"),
+        "progress": _("Progress"),
+        "quarterly": _("Quarterly rates"),
+        "aftercare": _("Aftercare"),
+    }[key]
+
+
 def _of(share: float | None, count: int, of: int) -> str:
     """`40.0 % (2 of 5)`."""
     return _("{share} ({n} of {of})").format(share=percent(share), n=count, of=of)
@@ -198,8 +216,8 @@ def outcomes_page(d: dict) -> str:
         console.add(q)
 
     console.add(_("Definitions"))
-    for name, text in d["definitions"].items():
-        console.add(f"  {name}: {text}")
+    for key, text in d["definitions"].items():
+        console.add(f"  {definition_label(key)}: {text}")
     return console.text()
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from html import escape
 
 from ipsung.i18n import _
-from ipsung.render.outcomes import band_label
+from ipsung.render.outcomes import band_label, definition_label
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
 from ipsung.vocabulary import DIMENSIONS
 
@@ -212,18 +212,6 @@ def dimension_name(code: str) -> str:
         "insight": _("Insight (Indsigt)"),
         "skills": _("Skills (Kompetencer)"),
     }[code]
-
-
-def definition_label(key: str) -> str:
-    """The heading of a definition on the page (the keys are the JSON's)."""
-    return {
-        "started_job_or_education": _("Started a job or an education"),
-        "share": _("Share"),
-        "quarterly": _("Quarterly rates"),
-        "by_kind": _("Outcomes by kind"),
-        "progress": _("Progress"),
-        "aftercare": _("Aftercare"),
-    }[key]
 
 
 # The definitions of the figures this page shows, in the page's order.
