@@ -37,7 +37,8 @@ COUNTED_PLACEMENT_KINDS = ("ordinary-job", "flex-job", "education", "fgu", "appr
 # Placements at a workplace (with an employer and a job type), not at a school.
 JOB_KINDS = ("internship", "ordinary-job", "flex-job", "wage-subsidy", "apprenticeship")
 # Of those, the competitive jobs: an ordinary contract and wage (issue 14 counts flex-jobs
-# and, as ipsung reads it, apprenticeships), not an internship or a wage subsidy.
+# and, as ipsung reads it, apprenticeships), not an internship or a wage subsidy. The IPS
+# Employment Center's quarterly bands are read on these.
 COMPETITIVE_JOB_KINDS = ("ordinary-job", "flex-job", "apprenticeship")
 CLOSE_REASONS = ("goal-reached", "declined", "moved", "no-contact", "transferred", "other")
 PATHWAYS = ("job-placement", "job-development", "education")

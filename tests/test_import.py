@@ -290,7 +290,13 @@ def test_round_trip_through_an_identified_export(run, tmp_path, dialect):
         ["capacity", "--json"],
         ["list", "--status", "all", "--json"],
     ):
-        assert load_json(run(*new, *command)) == load_json(run(*command)), command
+        moved, kept = load_json(run(*new, *command)), load_json(run(*command))
+        if command[0] == "outcomes":
+            # Aftercare periods are not among the tables an export writes (SPEC §9), so a
+            # move loses them and their figures: a known gap, raised on issue 14.
+            assert moved.pop("aftercare")["periods"] == 0
+            kept.pop("aftercare")
+        assert moved == kept, command
     old_rows, new_rows = rows_in(run), rows_in(run, *new)
     for table in ("participants", "contacts", "placements", "progress_ratings", "consultants"):
         assert new_rows[table] == old_rows[table], table

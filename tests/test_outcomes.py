@@ -26,6 +26,7 @@ from conftest import TODAY_ISO
 from typer.testing import CliRunner
 
 from ipsung.cli import app
+from ipsung.reports import measures
 
 SIGNS = ["--mistrivsel", "absence", "--substance", "A", "--motivated", "--normal-cognition"]
 PLACEMENT_KINDS = [
@@ -49,10 +50,29 @@ FIGURE_KEYS = {
     "retained_26w",
     "retained_26w_of",
     "median_days_to_first_employer_contact",
+    "median_days_to_first_employer_contact_of",
+    "first_employer_contact_within_30d",
+    "first_employer_contact_within_30d_count",
+    "first_employer_contact_within_30d_of",
     "median_days_to_first_start",
     "weekly_contact_rate",
     "open_weeks",
     "progress",
+    "aftercare",
+}
+DOCUMENT_KEYS = FIGURE_KEYS | {"from", "to", "as_of", "cohort_rule", "definitions"}
+QUARTER_KEYS = {
+    "quarter",
+    "start",
+    "end",
+    "partial",
+    "open_cases",
+    "in_job",
+    "job_rate",
+    "job_band",
+    "in_job_or_education",
+    "job_or_education_rate",
+    "job_or_education_target_met",
 }
 TOLERANCE = 0.00005
 METTE = "Mette Holm"
@@ -176,10 +196,26 @@ def no_figures() -> dict:
         "retained_26w": None,
         "retained_26w_of": 0,
         "median_days_to_first_employer_contact": None,
+        "median_days_to_first_employer_contact_of": 0,
+        "first_employer_contact_within_30d": None,
+        "first_employer_contact_within_30d_count": 0,
+        "first_employer_contact_within_30d_of": 0,
         "median_days_to_first_start": None,
         "weekly_contact_rate": None,
         "open_weeks": 0,
         "progress": {"rated_twice": 0, "outlook": None, "insight": None, "skills": None},
+        "aftercare": no_aftercare(),
+    }
+
+
+def no_aftercare() -> dict:
+    return {
+        "cases": 0,
+        "periods": 0,
+        "ended_periods": 0,
+        "median_days_of_ended_periods": None,
+        "in_job_or_education_at_end": None,
+        "in_job_or_education_at_end_count": 0,
     }
 
 
@@ -338,8 +374,11 @@ def main_cohort(run, db_path, main_template):
 #   H weeks 11-02 (11-03 and 11-05 count once), 11-09; network 11-17 does not
 #     count; today 11-23 lies in the unfinished week 11-23..11-29                = 2
 #   total 2 + 1 + 0 + 3 + 1 + 1 + 1 + 2 = 11
-# days to first employer contact: A 03-02->03-12 = 10, B 04-06->04-26 = 20,
-#   C 05-04->05-09 = 5, E 10-07->10-27 = 20 (D, F, G, H have none)
+# days to first employer contact (no case has a pathway, so employer contacts only):
+#   A 03-02->03-12 = 10, B 04-06->04-26 = 20, C 05-04->05-09 = 5, E 10-07->10-27 = 20
+#   (D, F, G, H have none)
+# enrolled 30 days or more before today (on or before 2026-10-24): A, B, C, D, E, F, G (not
+#   H, 11-02); of them first employer contact within 30 days: A, B, C, E
 # days to first counted start: A 03-02->03-16 = 14, B 04-06->05-06 = 30,
 #   C 05-04->06-01 = 28, D 09-07->10-12 = 35
 # first counted starts and retention:
@@ -348,6 +387,7 @@ def main_cohort(run, db_path, main_template):
 #   C fgu 06-01, ended 08-31 = 06-01 + 91: 13w tellable, retained (ended exactly at 13 weeks);
 #     26w only on 11-30, after today -> not tellable
 #   D apprenticeship 10-12: 13w only on 2027-01-11 -> not tellable (window not reached)
+#   (A's education 08-03 starts while its job runs: the same spell, still running)
 # progress, first -> latest, cases rated at least twice:
 #   A (2,3,1) -> (4,3,2) = +2, 0, +1   (the middle rating 06-01 does not matter)
 #   B (3,3,3) -> (2,4,5) = -1, +1, +2
@@ -363,8 +403,13 @@ def test_every_figure_on_a_small_cohort(main_cohort):
     assert doc(ok(run("show", str(ids["H"]), "--json")))["placements"] == []
 
     d = outcomes(run)
-    assert set(d) == FIGURE_KEYS | {"from", "to", "as_of", "definitions"}
+    assert set(d) == DOCUMENT_KEYS
     assert (d["from"], d["to"], d["as_of"]) == (None, None, "2026-11-23")
+    assert d["cohort_rule"] == {
+        "min_followup_months": None,
+        "enrolled_on_or_before": None,
+        "text": "all enrolments",
+    }
     assert_same(
         figures_only(d),
         {
@@ -385,15 +430,31 @@ def test_every_figure_on_a_small_cohort(main_cohort):
             "retained_26w_of": 2,
             # 5, 10, 20, 20: an even count, so the mean of 10 and 20
             "median_days_to_first_employer_contact": 15.0,
+            "median_days_to_first_employer_contact_of": 4,  # A, B, C, E
+            # A, B, C, E of A, B, C, D, E, F, G (H enrolled 11-02: under 30 days ago)
+            "first_employer_contact_within_30d": 4 / 7,
+            "first_employer_contact_within_30d_count": 4,
+            "first_employer_contact_within_30d_of": 7,
             # 14, 28, 30, 35: the mean of 28 and 30
             "median_days_to_first_start": 29.0,
             "weekly_contact_rate": 11 / 140,  # = 0.0786
             "open_weeks": 140,
             # outlook (2 - 1) / 2, insight (0 + 1) / 2, skills (1 + 2) / 2
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),  # nobody went into aftercare
         },
     )
-    for name in ("started_job_or_education", "share", "retained", "weekly_contact_rate"):
+    for name in (
+        "cohort",
+        "started_job_or_education",
+        "share",
+        "retained",
+        "median_days_to_first_employer_contact",
+        "first_employer_contact_within_30d",
+        "weekly_contact_rate",
+        "quarterly",
+        "aftercare",
+    ):
         assert isinstance(d["definitions"][name], str) and d["definitions"][name].strip()
 
 
@@ -445,6 +506,64 @@ def test_edges_of_placements_and_retention(team):
     assert d["target_met"] is False
     # first starts P5 7, P3 28: the mean of the two
     assert d["median_days_to_first_start"] == 17.5
+
+
+def test_retention_follows_one_spell_and_stops_at_closing(team):
+    """Back-to-back counted placements are one spell (the next starts at most 14 days after
+    the last one ended); a spell ends at closing even if a placement was never ended.
+
+    Six cases, each enrolled Monday 2026-03-02. Every first start lies on or before
+    2026-05-25, so all six are old enough for both windows (today 2026-11-23)."""
+    run = team
+
+    def case(name: str) -> int:
+        return intake(run, name, "2026-03-02", METTE)
+
+    # R1: ordinary job from 03-16, never ended; the case closed 03-30, two weeks later.
+    #   The spell ends 03-30, before 13 weeks (06-15) and 26 weeks (09-14): neither.
+    r1 = case("Rikke Et")
+    placement(run, r1, "ordinary-job", "2026-03-16")
+    close(run, r1, "2026-03-30")
+    # R2: FGU 03-09..05-29, then a vocational school (education) from 06-12 = 05-29 + 14
+    #   days: one spell, still running -> 13 weeks (06-08, in the gap between the two) and
+    #   26 weeks (09-07): both.
+    r2 = case("Rikke To")
+    end_placement(run, placement(run, r2, "fgu", "2026-03-09"), "2026-05-29")
+    placement(run, r2, "education", "2026-06-12")
+    # R3: ordinary job 03-09..05-29, then an apprenticeship from 06-13 = 05-29 + 15 days:
+    #   two spells; the first ended 05-29, before 13 weeks (06-08): neither.
+    r3 = case("Rikke Tre")
+    end_placement(run, placement(run, r3, "ordinary-job", "2026-03-09"), "2026-05-29")
+    placement(run, r3, "apprenticeship", "2026-06-13")
+    # R4: ordinary job 03-09..04-10, apprenticeship 04-20 (10 days later)..06-30, FGU 07-14
+    #   (14 days later), never ended; closed 10-01. One spell 03-09..10-01 (closing):
+    #   13 weeks (06-08) and 26 weeks (09-07) both.
+    r4 = case("Rikke Fire")
+    end_placement(run, placement(run, r4, "ordinary-job", "2026-03-09"), "2026-04-10")
+    end_placement(run, placement(run, r4, "apprenticeship", "2026-04-20"), "2026-06-30")
+    placement(run, r4, "fgu", "2026-07-14")
+    close(run, r4, "2026-10-01")
+    # R5: ordinary job from 03-09, never ended; closed 06-08 = 03-09 + 91 days: exactly 13
+    #   weeks -> retained at 13 weeks, not at 26 (09-07).
+    r5 = case("Rikke Fem")
+    placement(run, r5, "ordinary-job", "2026-03-09")
+    close(run, r5, "2026-06-08")
+    # R6: education 03-09..04-30 and, side by side, an ordinary job 04-01..09-30 (it starts
+    #   before the education ends): one spell to 09-30 -> 13 weeks (06-08) and 26 weeks
+    #   (09-07) both. An internship 05-04 does not matter.
+    r6 = case("Rikke Seks")
+    end_placement(run, placement(run, r6, "education", "2026-03-09"), "2026-04-30")
+    end_placement(run, placement(run, r6, "ordinary-job", "2026-04-01"), "2026-09-30")
+    placement(run, r6, "internship", "2026-05-04")
+
+    d = outcomes(run)
+    assert (d["cohort"], d["started_job_or_education"]) == (6, 6)
+    # 13 weeks: R2, R4, R5, R6 of six
+    assert_same(d["retained_13w"], 4 / 6)
+    assert d["retained_13w_of"] == 6
+    # 26 weeks: R2, R4, R6 of six
+    assert_same(d["retained_26w"], 0.5)
+    assert d["retained_26w_of"] == 6
 
 
 def test_weekly_contact_rate_counts_full_calendar_weeks(team, monkeypatch):
@@ -535,6 +654,7 @@ def test_one_case_only(team):
         "target_met": True,
         "by_kind": kinds(education=1),
         "median_days_to_first_start": 7.0,
+        # no employer contact, and enrolled 11-02: under 30 days ago, so not in the share
         # full weeks 11-02, 11-09, 11-16; a contact in the first: 1 / 3
         "weekly_contact_rate": 1 / 3,
         "open_weeks": 3,
@@ -542,10 +662,11 @@ def test_one_case_only(team):
     assert_same(figures_only(d), expected)
     assert_same(figures_only(d["by"]["groups"][0]), expected)
     assert d["by"]["groups"][0]["group"] == "school"
-    # one quarter, 2026-Q4 (today's): 1 open, 1 in education
-    assert [(q["quarter"], q["open_cases"], q["in_job_or_education"]) for q in d["quarterly"]] == [
-        ("2026-Q4", 1, 1)
-    ]
+    # one quarter, 2026-Q4 (today's): 1 open, in education (not a job)
+    assert [
+        (q["quarter"], q["open_cases"], q["in_job"], q["in_job_or_education"])
+        for q in d["quarterly"]
+    ] == [("2026-Q4", 1, 0, 1)]
 
 
 # --- choosing the cohort -----------------------------------------------------------------
@@ -601,10 +722,15 @@ def test_window_figures_before_june(main_cohort):
             "retained_26w": 0.5,  # A of A, B
             "retained_26w_of": 2,
             "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20: the middle one
+            "median_days_to_first_employer_contact_of": 3,
+            "first_employer_contact_within_30d": 1.0,  # A 10, B 20, C 5 days
+            "first_employer_contact_within_30d_count": 3,
+            "first_employer_contact_within_30d_of": 3,
             "median_days_to_first_start": 28.0,  # 14, 28, 30
             "weekly_contact_rate": 3 / 100,  # (2 + 1 + 0) / (38 + 33 + 29)
             "open_weeks": 100,
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),
         },
     )
 
@@ -649,9 +775,112 @@ def intake_cmd(name: str, referral: str, consultant: str) -> list[str]:
     ]
 
 
+def test_min_followup_keeps_cases_enrolled_long_enough_ago_or_closed(main_cohort):
+    run, _ids = main_cohort
+    # 6 months before Monday 2026-11-23: enrolled on or before 2026-05-23 (05-23 + 6 months
+    # = 11-23; 05-24 + 6 months = 11-24 is too late): A 03-02, B 04-06, C 05-04; and the
+    # closed cases F (enrolled 06-15) and G (08-03). D, E and H are open and too recent.
+    d = outcomes(run, "--min-followup", "6")
+    assert d["cohort_rule"] == {
+        "min_followup_months": 6,
+        "enrolled_on_or_before": "2026-05-23",
+        "text": "all enrolments; only cases enrolled on or before 23-05-2026 (at least 6 "
+        "calendar months before 23-11-2026) or closed",
+    }
+    assert_same(
+        figures_only(d),
+        {
+            "cohort": 5,  # A, B, C, F, G
+            "started_job_or_education": 3,  # A, B, C
+            "share": 0.6,
+            "target": 0.5,
+            "target_met": True,
+            # A internship, ordinary job, education; B education; C fgu; F wage subsidy
+            "by_kind": kinds(internship=1, ordinary_job=1, education=2, fgu=1, wage_subsidy=1),
+            "retained_13w": 2 / 3,  # A, C of A, B, C
+            "retained_13w_of": 3,
+            "retained_26w": 0.5,  # A of A, B
+            "retained_26w_of": 2,
+            "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20
+            "median_days_to_first_employer_contact_of": 3,
+            "first_employer_contact_within_30d": 0.6,  # A, B, C of A, B, C, F, G
+            "first_employer_contact_within_30d_count": 3,
+            "first_employer_contact_within_30d_of": 5,
+            "median_days_to_first_start": 28.0,  # 14, 28, 30
+            # A 2/38, B 1/33, C 0/29, F 1/13, G 1/7 -> 5 / 120
+            "weekly_contact_rate": 5 / 120,
+            "open_weeks": 120,
+            "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),
+        },
+    )
+    # 18 months (the evidence's follow-up): on or before 2025-05-23 nobody was enrolled;
+    # the closed F and G remain, and neither started: 0 / 2
+    d = outcomes(run, "--min-followup", "18")
+    assert d["cohort_rule"]["enrolled_on_or_before"] == "2025-05-23"
+    assert (d["cohort"], d["started_job_or_education"], d["share"]) == (2, 0, 0.0)
+    # with --from 2026-04-01 as well: B, C (enrolled 04-06..05-23), F, G (closed) -> B, C
+    # started: 2 / 4
+    d = outcomes(run, "--from", "2026-04-01", "--min-followup", "6", "--by", "consultant")
+    assert (d["cohort"], d["started_job_or_education"], d["share"]) == (4, 2, 0.5)
+    assert d["cohort_rule"]["text"] == (
+        "enrolled 01-04-2026 to …; only cases enrolled on or before 23-05-2026 (at least 6 "
+        "calendar months before 23-11-2026) or closed"
+    )
+    assert [(g["group"], g["cohort"]) for g in d["by"]["groups"]] == [(METTE, 4)]
+    # people read the rule above the figures
+    out = ok(run("outcomes", "--min-followup", "6")).stdout
+    first = out.splitlines()[0]
+    assert "only cases enrolled on or before 23-05-2026" in first and "or closed" in first
+    assert re.search(r"\b3 of 5\b", out), out
+
+
+def test_min_followup_counts_calendar_months_to_the_end_of_a_month(team, monkeypatch):
+    """On Saturday 28 February 2026, 6 months of follow-up: 31 August 2025 plus 6 months is
+    28 February 2026 (a month has no 31st of February), so a case enrolled on 31 August is
+    in; one enrolled on 1 September (plus 6 months: 1 March) is not."""
+    run = team
+    monkeypatch.setenv("IPSUNG_TODAY", "2026-02-28")
+    intake(run, "Maj Otteogtyve", "2025-08-28", METTE)
+    intake(run, "Maj Enogtredive", "2025-08-31", METTE)
+    intake(run, "Maj Foerste", "2025-09-01", METTE)
+    d = outcomes(run, "--min-followup", "6")
+    assert d["cohort_rule"]["enrolled_on_or_before"] == "2025-08-31"
+    assert d["cohort"] == 2
+    # 1 month on Tuesday 31 March 2026: 28 February + 1 month = 28 March, 1 March + 1
+    # month = 1 April: the last enrolment day is 28 February (2026 has no 29th)
+    monkeypatch.setenv("IPSUNG_TODAY", "2026-03-31")
+    assert outcomes(run, "--min-followup", "1")["cohort_rule"]["enrolled_on_or_before"] == (
+        "2026-02-28"
+    )
+
+
+@pytest.mark.parametrize(
+    "today, months, last_enrolment_day",
+    [
+        (date(2026, 11, 23), 18, date(2025, 5, 23)),
+        (date(2026, 2, 28), 6, date(2025, 8, 31)),  # 08-29, 08-30, 08-31 + 6 months = 02-28
+        (date(2024, 3, 31), 1, date(2024, 2, 29)),  # a leap year: 02-29 + 1 month = 03-29
+        (date(2024, 2, 29), 12, date(2023, 2, 28)),  # 2023-02-28 + 12 months = 2024-02-28
+        (date(2026, 1, 1), 1, date(2025, 12, 1)),
+    ],
+)
+def test_followup_cutoff_is_the_last_enrolment_day_with_that_many_months(
+    today, months, last_enrolment_day
+):
+    assert measures.followup_cutoff(today, months) == last_enrolment_day
+
+
 @pytest.mark.parametrize(
     "args, option",
     [
+        (["--min-followup", "0"], "--min-followup"),
+        (["--min-followup", "-6"], "--min-followup"),
+        (["--min-followup", "1201"], "--min-followup"),
+        (["--min-followup", "1.5"], "--min-followup"),
+        (["--min-followup", "atten"], "--min-followup"),
+        (["--min-followup", "99999999999999999999999"], "--min-followup"),
+        (["--by", "region"], "--by"),
         (["--from", "2026-06-02", "--to", "2026-06-01"], "--from"),
         (["--from", "31-02-2026"], "--from"),
         (["--to", "31-02-2026"], "--to"),
@@ -668,6 +897,7 @@ def test_bad_cohort_options_exit_2(team, args, option, json_out):
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output
     assert option in r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
     assert r.stdout == ""
 
 
@@ -698,10 +928,15 @@ def test_by_consultant(main_cohort):
             "retained_26w": None,
             "retained_26w_of": 0,
             "median_days_to_first_employer_contact": 20.0,  # E
+            "median_days_to_first_employer_contact_of": 1,
+            "first_employer_contact_within_30d": 0.5,  # E of D (none), E
+            "first_employer_contact_within_30d_count": 1,
+            "first_employer_contact_within_30d_of": 2,
             "median_days_to_first_start": 35.0,  # D
             "weekly_contact_rate": 4 / 17,  # D 3 of 11, E 1 of 6
             "open_weeks": 17,
             "progress": {"rated_twice": 0, "outlook": None, "insight": None, "skills": None},
+            "aftercare": no_aftercare(),
         },
     )
     # Mette Holm: A, B, C, F, G, H
@@ -719,11 +954,17 @@ def test_by_consultant(main_cohort):
             "retained_26w": 0.5,  # A of A, B
             "retained_26w_of": 2,
             "median_days_to_first_employer_contact": 10.0,  # 5, 10, 20
+            "median_days_to_first_employer_contact_of": 3,
+            # A, B, C of A, B, C, F, G (H enrolled under 30 days ago)
+            "first_employer_contact_within_30d": 0.6,
+            "first_employer_contact_within_30d_count": 3,
+            "first_employer_contact_within_30d_of": 5,
             "median_days_to_first_start": 28.0,  # 14, 28, 30
             # A 2/38, B 1/33, C 0/29, F 1/13, G 1/7, H 2/3 -> 7 / 123
             "weekly_contact_rate": 7 / 123,
             "open_weeks": 123,
             "progress": {"rated_twice": 2, "outlook": 0.5, "insight": 0.5, "skills": 1.5},
+            "aftercare": no_aftercare(),
         },
     )
 
@@ -749,10 +990,15 @@ def test_by_referred_by(main_cohort):
             "retained_26w": 1.0,
             "retained_26w_of": 1,
             "median_days_to_first_employer_contact": 15.0,  # A 10, E 20
+            "median_days_to_first_employer_contact_of": 2,
+            "first_employer_contact_within_30d": 1.0,  # A, E of A, E
+            "first_employer_contact_within_30d_count": 2,
+            "first_employer_contact_within_30d_of": 2,
             "median_days_to_first_start": 14.0,  # A
             "weekly_contact_rate": 3 / 44,  # A 2/38, E 1/6
             "open_weeks": 44,
             "progress": {"rated_twice": 1, "outlook": 2.0, "insight": 0.0, "skills": 1.0},
+            "aftercare": no_aftercare(),
         },
     )
     # school: B, C, D, F
@@ -770,10 +1016,15 @@ def test_by_referred_by(main_cohort):
             "retained_26w": 0.0,  # B only is 26 weeks old, and it ended
             "retained_26w_of": 1,
             "median_days_to_first_employer_contact": 12.5,  # B 20, C 5: (5 + 20) / 2
+            "median_days_to_first_employer_contact_of": 2,
+            "first_employer_contact_within_30d": 0.5,  # B, C of B, C, D, F
+            "first_employer_contact_within_30d_count": 2,
+            "first_employer_contact_within_30d_of": 4,
             "median_days_to_first_start": 30.0,  # 28, 30, 35
             "weekly_contact_rate": 5 / 86,  # B 1/33, C 0/29, D 3/11, F 1/13
             "open_weeks": 86,
             "progress": {"rated_twice": 1, "outlook": -1.0, "insight": 1.0, "skills": 2.0},
+            "aftercare": no_aftercare(),
         },
     )
     # youth-guide: G, H
@@ -783,10 +1034,188 @@ def test_by_referred_by(main_cohort):
         | {
             "cohort": 2,
             "share": 0.0,
+            # no employer contact; G enrolled 08-03 is 30 days old, H (11-02) is not
+            "first_employer_contact_within_30d": 0.0,
+            "first_employer_contact_within_30d_of": 1,
             "weekly_contact_rate": 0.3,  # G 1/7, H 2/3 -> 3 / 10
             "open_weeks": 10,
         },
     )
+
+
+def build_search_cohort(run) -> None:
+    """Six cases with Mette Holm for the rapid job search, by pathway and track.
+
+    E1 education pathway, F32 (track ips), enrolled 2026-09-01:
+       education contact 09-11 (10 days), employer 10-21 (50): the school counts -> 10
+    E2 job-placement, F32 (track ips), enrolled 09-01:
+       education contact 09-05 (not on its pathway), employer 10-06 (35 days) -> 35
+    E3 education pathway (ips-like), enrolled 09-01:
+       employer 09-21 (20 days), education 10-01 (30): an employer contact counts too -> 20
+    E4 education pathway (ips-like), enrolled 09-01: no contact at all -> none
+    E5 job-development (ips-like), enrolled 11-01: employer 11-05 -> 4
+       (enrolled 22 days ago: too recent to tell whether within 30 days)
+    E6 job-development (ips-like), enrolled 10-24 (+ 30 days = 11-23, today):
+       employer 11-23 -> 30, within 30 days (the last day of the window)
+    """
+
+    def case(name, day, pathway, *extra):
+        return intake(run, name, day, METTE, "school", "--pathway", pathway, *extra)
+
+    e1 = case("Eva Et", "2026-09-01", "education", "--diagnosis", "F32")
+    contact(run, e1, "education", "2026-09-11")
+    contact(run, e1, "employer", "2026-10-21")
+    e2 = case("Eva To", "2026-09-01", "job-placement", "--diagnosis", "F32")
+    contact(run, e2, "education", "2026-09-05")
+    contact(run, e2, "employer", "2026-10-06")
+    e3 = case("Eva Tre", "2026-09-01", "education")
+    contact(run, e3, "employer", "2026-09-21")
+    contact(run, e3, "education", "2026-10-01")
+    case("Eva Fire", "2026-09-01", "education")
+    e5 = case("Eva Fem", "2026-11-01", "job-development")
+    contact(run, e5, "employer", "2026-11-05")
+    e6 = case("Eva Seks", "2026-10-24", "job-development")
+    contact(run, e6, "employer", "2026-11-23")
+
+
+def search_figures(document: dict) -> list:
+    """cohort, median days to the first contact and how many cases it is of, the share
+    within 30 days, its count and how many cases it is of."""
+    return [
+        document["cohort"],
+        document["median_days_to_first_employer_contact"],
+        document["median_days_to_first_employer_contact_of"],
+        document["first_employer_contact_within_30d"],
+        document["first_employer_contact_within_30d_count"],
+        document["first_employer_contact_within_30d_of"],
+    ]
+
+
+def test_first_employer_contact_n_and_share_within_30_days(team):
+    run = team
+    build_search_cohort(run)
+    d = outcomes(run)
+    # days: E1 10, E2 35, E3 20, E5 4, E6 30 -> 4, 10, 20, 30, 35: median 20, of 5 cases
+    # enrolled on or before 2026-10-24: E1, E2, E3, E4, E6; within 30 days: E1, E3, E6
+    # (E2 took 35, E4 has none) -> 3 / 5
+    assert_same(search_figures(d), [6, 20, 5, 0.6, 3, 5])
+
+    # people's form: the median with its n, and the share with what it is of
+    out = ok(run("outcomes")).stdout
+    assert re.search(r"median days to first employer contact\s+20 \(of 5 cases with one\)", out)
+    assert re.search(
+        r"first employer contact within 30 days\s+60\.0 % \(3 of 5 cases enrolled 30 days", out
+    ), out
+    assert "education institution" in out  # the definition says what counts
+
+
+def test_by_pathway_and_by_track(team):
+    run = team
+    build_search_cohort(run)
+    d = outcomes(run, "--by", "pathway")
+    assert d["by"]["grouping"] == "pathway"
+    assert [(g["group"], *search_figures(g)[:1]) for g in d["by"]["groups"]] == [
+        ("education", 3),  # E1, E3, E4
+        ("job-development", 2),  # E5, E6
+        ("job-placement", 1),  # E2
+    ]
+    education, development, placement_ = d["by"]["groups"]
+    # education: E1 10, E3 20 -> 15.0; all three enrolled 09-01; within: E1, E3 -> 2 / 3
+    assert_same(search_figures(education), [3, 15.0, 2, 2 / 3, 2, 3])
+    # job-development: E5 4, E6 30 -> 17.0; only E6 is 30 days old, and within -> 1 / 1
+    assert_same(search_figures(development), [2, 17.0, 2, 1.0, 1, 1])
+    # job-placement: E2 35 (its education contact does not count) -> not within: 0 / 1
+    assert_same(search_figures(placement_), [1, 35, 1, 0.0, 0, 1])
+
+    d = outcomes(run, "--by", "track")
+    assert d["by"]["grouping"] == "track"
+    ips, ips_like = d["by"]["groups"]
+    # ips (a diagnosis given): E1 10, E2 35 -> 22.5; both enrolled 09-01, E1 within: 1 / 2
+    assert ips["group"] == "ips"
+    assert_same(search_figures(ips), [2, 22.5, 2, 0.5, 1, 2])
+    # ips-like: E3 20, E5 4, E6 30 -> 20; E3, E4, E6 old enough, E3 and E6 within: 2 / 3
+    assert ips_like["group"] == "ips-like"
+    assert_same(search_figures(ips_like), [4, 20, 3, 2 / 3, 2, 3])
+
+    out = ok(run("outcomes", "--by", "pathway")).stdout
+    assert re.search(r"^\s*pathway\s+cohort\s+started", out, re.M), out
+    assert re.search(r"^\s*job-placement\s+1\s+0\s+0(\.0)? %", out, re.M), out
+    out = ok(run("outcomes", "--by", "track")).stdout
+    assert re.search(r"^\s*track\s+cohort", out, re.M), out
+    assert re.search(r"^\s*ips-like\s+4\s+0\s+0(\.0)? %", out, re.M), out
+
+
+def test_a_case_with_no_pathway_is_grouped_as_a_dash(team):
+    run = team
+    intake(run, "Uden Vej", "2026-09-01", METTE)  # no --pathway
+    groups = outcomes(run, "--by", "pathway")["by"]["groups"]
+    assert [(g["group"], g["cohort"]) for g in groups] == [("-", 1)]
+
+
+# --- aftercare -----------------------------------------------------------------------------
+
+
+def aftercare(run, case_id: int, start: str, end: str | None = None) -> None:
+    ok(run("aftercare", "start", str(case_id), "--date", start))
+    if end:
+        ok(run("aftercare", "end", str(case_id), "--date", end))
+
+
+def test_aftercare_cases_median_length_and_still_in_a_job_or_education(team):
+    run = team
+    # Seven cases enrolled 2026-03-02; lengths are end - start in days.
+    # A1 ordinary job from 03-16, never ended; aftercare 06-01..07-31 = 60 days; the job
+    #    runs on 07-31 -> in a job when it ended
+    a1 = intake(run, "Alf Et", "2026-03-02", METTE)
+    placement(run, a1, "ordinary-job", "2026-03-16")
+    aftercare(run, a1, "2026-06-01", "2026-07-31")
+    # A2 education 03-16..08-14; aftercare 06-01..08-15 = 75 days (the education ended the
+    #    day before: not in it), and 09-01..09-21 = 20 days (not in it)
+    a2 = intake(run, "Alf To", "2026-03-02", METTE)
+    end_placement(run, placement(run, a2, "education", "2026-03-16"), "2026-08-14")
+    aftercare(run, a2, "2026-06-01", "2026-08-15")
+    aftercare(run, a2, "2026-09-01", "2026-09-21")
+    # A3 FGU 04-01..09-30; aftercare 09-01..09-30 = 29 days; the FGU's last day is the
+    #    period's last day -> in it
+    a3 = intake(run, "Alf Tre", "2026-03-02", METTE)
+    end_placement(run, placement(run, a3, "fgu", "2026-04-01"), "2026-09-30")
+    aftercare(run, a3, "2026-09-01", "2026-09-30")
+    # A4 internship from 04-01 (not counted); aftercare 05-01..06-15 = 45 days -> not in one
+    a4 = intake(run, "Alf Fire", "2026-03-02", METTE)
+    placement(run, a4, "internship", "2026-04-01")
+    aftercare(run, a4, "2026-05-01", "2026-06-15")
+    # A5 ordinary job from 04-01; aftercare from 10-01, still running: not in the median
+    #    nor in the share
+    a5 = intake(run, "Alf Fem", "2026-03-02", METTE)
+    placement(run, a5, "ordinary-job", "2026-04-01")
+    aftercare(run, a5, "2026-10-01")
+    # A6 apprenticeship from 04-01, never ended; aftercare from 10-20; the case closed 11-02,
+    #    which ends the aftercare: 13 days, the apprenticeship running -> in a job
+    a6 = intake(run, "Alf Seks", "2026-03-02", METTE)
+    placement(run, a6, "apprenticeship", "2026-04-01")
+    aftercare(run, a6, "2026-10-20")
+    close(run, a6, "2026-11-02")
+    # A7 no aftercare
+    intake(run, "Alf Syv", "2026-03-02", METTE)
+
+    d = outcomes(run)
+    assert_same(
+        d["aftercare"],
+        {
+            "cases": 6,  # A1-A6
+            "periods": 7,  # A2 had two
+            "ended_periods": 6,  # all but A5's
+            # 13, 20, 29, 45, 60, 75: the mean of 29 and 45
+            "median_days_of_ended_periods": 37.0,
+            # A1, A3, A6 of the six ended periods
+            "in_job_or_education_at_end": 0.5,
+            "in_job_or_education_at_end_count": 3,
+        },
+    )
+    out = ok(run("outcomes")).stdout
+    assert re.search(r"went into aftercare\s+6 cases", out), out
+    assert re.search(r"median length of aftercare\s+37 days \(of 6 ended periods\)", out), out
+    assert re.search(r"when aftercare ended\s+50\.0 % \(3 of 6\)", out), out
 
 
 # --- quarterly -----------------------------------------------------------------------------
@@ -803,7 +1232,8 @@ def build_quarterly_cohort(run) -> None:
     placement(run, k2, "internship", "2026-07-20")  # not counted
     k3 = intake(run, "Kim Tre", "2026-07-06", METTE)
     placement(run, k3, "education", "2026-09-28")
-    intake(run, "Kim Fire", "2026-08-10", METTE)
+    k4 = intake(run, "Kim Fire", "2026-08-10", METTE)
+    placement(run, k4, "apprenticeship", "2026-10-05")  # a job (elevplads), from Q4
     k5 = intake(run, "Kim Fem", "2026-09-14", METTE)
     close(run, k5, "2026-09-30")  # the last day of Q3: not open in Q4
     k6 = intake(run, "Kim Seks", "2026-10-05", METTE)
@@ -815,63 +1245,51 @@ def build_quarterly_cohort(run) -> None:
     intake(run, "Kim Ni", "2026-11-02", METTE)
 
 
-def test_quarterly_rate_and_bands(team):
+def quarter(name, start, end, partial, open_cases, in_job, band, in_either) -> dict:
+    """One quarter's row; the two rates are worked out in the comments beside each call."""
+    return {
+        "quarter": name,
+        "start": start,
+        "end": end,
+        "partial": partial,
+        "open_cases": open_cases,
+        "in_job": in_job,
+        "job_rate": in_job / open_cases,
+        "job_band": band,
+        "in_job_or_education": in_either,
+        "job_or_education_rate": in_either / open_cases,
+        "job_or_education_target_met": in_either / open_cases >= 0.5,
+    }
+
+
+def test_quarterly_rates_in_a_job_and_in_a_job_or_education(team):
     run = team
     build_quarterly_cohort(run)
     d = outcomes(run, "--quarterly")
     assert d["cohort"] == 10
+    for row in d["quarterly"]:
+        assert set(row) == QUARTER_KEYS
     assert_same(
         d["quarterly"],
         [
-            # Q1: K0 open; nobody working: 0 / 1 -> below minimal (under 31 %)
-            {
-                "quarter": "2026-Q1",
-                "start": "2026-01-01",
-                "end": "2026-03-31",
-                "partial": False,
-                "open_cases": 1,
-                "in_job_or_education": 0,
-                "share": 0.0,
-                "band": "below minimal",
-            },
-            # Q2: K1, K2 open (K0 closed 03-31); K1 in a job from 05-04: 1 / 2 = 50 %
-            # -> excellent, exactly at the boundary
-            {
-                "quarter": "2026-Q2",
-                "start": "2026-04-01",
-                "end": "2026-06-30",
-                "partial": False,
-                "open_cases": 2,
-                "in_job_or_education": 1,
-                "share": 0.5,
-                "band": "excellent",
-            },
-            # Q3: K1 (closed 08-05), K2, K3, K4, K5 (closed 09-30) open; K1 (job until
-            # 07-15) and K3 (education from 09-28) in one, K2's internship does not count:
-            # 2 / 5 = 40 % -> minimal (under 41 %)
-            {
-                "quarter": "2026-Q3",
-                "start": "2026-07-01",
-                "end": "2026-09-30",
-                "partial": False,
-                "open_cases": 5,
-                "in_job_or_education": 2,
-                "share": 0.4,
-                "band": "minimal",
-            },
-            # Q4 so far: K2, K3, K4, K6, K7, K8, K9 open; K3 (education), K7 (job from
-            # 11-02), K8 (flex job 10-26..11-09) in one, K6's wage subsidy does not count:
-            # 3 / 7 = 42.86 % -> average; the quarter containing today is partial
-            {
-                "quarter": "2026-Q4",
-                "start": "2026-10-01",
-                "end": "2026-12-31",
-                "partial": True,
-                "open_cases": 7,
-                "in_job_or_education": 3,
-                "share": 3 / 7,
-                "band": "average",
-            },
+            # Q1: K0 open; nobody in anything: job 0 / 1 -> below minimal (under 31 %);
+            # job or education 0 / 1, under the 50 % target
+            quarter("2026-Q1", "2026-01-01", "2026-03-31", False, 1, 0, "below minimal", 0),
+            # Q2: K1, K2 open (K0 closed 03-31); K1 in an ordinary job from 05-04:
+            # job 1 / 2 = 50 % -> excellent, exactly at the boundary; job or education
+            # 1 / 2 = 50 %: the target met, exactly
+            quarter("2026-Q2", "2026-04-01", "2026-06-30", False, 2, 1, "excellent", 1),
+            # Q3: K1 (closed 08-05), K2, K3, K4, K5 (closed 09-30) open. In a job: K1 (until
+            # 07-15) -> 1 / 5 = 20 %, below minimal. In a job or education: K1 and K3
+            # (education from 09-28) -> 2 / 5 = 40 %, under the target. K2's internship and
+            # K4's apprenticeship (from 10-05) do not count in Q3.
+            quarter("2026-Q3", "2026-07-01", "2026-09-30", False, 5, 1, "below minimal", 2),
+            # Q4 so far: K2, K3, K4, K6, K7, K8, K9 open = 7. In a job: K4 (apprenticeship
+            # from 10-05), K7 (ordinary job from 11-02), K8 (flex job 10-26..11-09) ->
+            # 3 / 7 = 42.86 %, average (41-50 %). In a job or education: those 3 and K3
+            # (education) -> 4 / 7 = 57.14 %, the target met. K6's wage subsidy counts in
+            # neither. The quarter holding today is partial.
+            quarter("2026-Q4", "2026-10-01", "2026-12-31", True, 7, 3, "average", 4),
         ],
     )
     # without --quarterly there is no quarterly part
@@ -879,13 +1297,35 @@ def test_quarterly_rate_and_bands(team):
 
     out = ok(run("outcomes", "--quarterly")).stdout
     lines = out.splitlines()
-    for quarter, band in [
-        ("2026-Q1", "below minimal"),
-        ("2026-Q2", "excellent"),
-        ("2026-Q3", "minimal"),
-        ("2026-Q4", "average"),
+    # quarter, open, in a job, IPS band, in a job or education, the 50 % target
+    for cells in [
+        ["2026-Q1", "1", "0.0 % (0 of 1)", "below minimal", "0.0 % (0 of 1)", "not met"],
+        ["2026-Q2", "2", "50.0 % (1 of 2)", "excellent", "50.0 % (1 of 2)", "met"],
+        ["2026-Q3", "5", "20.0 % (1 of 5)", "below minimal", "40.0 % (2 of 5)", "not met"],
+        ["2026-Q4 (so far)", "7", "42.9 % (3 of 7)", "average", "57.1 % (4 of 7)", "met"],
     ]:
-        assert any(line.lstrip().startswith(quarter) and band in line for line in lines), out
+        row = [line for line in lines if line.startswith(cells[0] + " ")]
+        assert len(row) == 1, out
+        assert re.split(r"\s{2,}", row[0].strip()) == cells, row[0]
+
+
+@pytest.mark.parametrize(
+    "share, band",
+    [
+        # the IPS Employment Center's bands, boundaries included in the higher band
+        (0.0, "below minimal"),
+        (0.3099, "below minimal"),
+        (0.31, "minimal"),
+        (0.4099, "minimal"),
+        (0.41, "average"),
+        (0.4999, "average"),
+        (0.5, "excellent"),
+        (1.0, "excellent"),
+        (None, None),
+    ],
+)
+def test_quarterly_bands_at_their_boundaries(share, band):
+    assert measures.band(share) == band
 
 
 # --- for people at a terminal ------------------------------------------------------------
@@ -919,6 +1359,10 @@ def test_human_output_share_bar_and_definitions(main_cohort):
     assert "internship and wage-subsidy" in out
     assert out.index("full calendar weeks") > out.index(bar)
     assert out.index("full calendar weeks") > out.index("4 of 8")
+    # each under words, not a JSON key
+    assert "Weekly contact rate: of the full calendar weeks" in out
+    assert "Retained 13 and 26 weeks: of the first counted starts" in out
+    assert "weekly_contact_rate" not in out and "first_employer_contact_within_30d" not in out
     # the figures are there in people's form: 15 days (the median), 140 weeks
     assert re.search(r"employer contact\s+15\b", out), out
     assert "140 weeks" in out

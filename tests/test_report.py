@@ -15,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import xml.etree.ElementTree as ET
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -258,14 +259,22 @@ def test_page_has_every_section(run, tmp_path):
         ("three dimensions",),
     ):
         assert svgs(section(page, *words)), f"a chart under {words}"
-    # The quarterly chart draws the three bands as lines across the plot.
-    quarterly = svgs(section(page, "quarter"))[0]
-    root = ET.fromstring(quarterly)
+    # Two quarterly charts: the rate in a job with the three bands as lines across the
+    # plot, and the rate in a job or an education with the 50 % target as a line.
+    job_chart, either_chart = svgs(section(page, "quarter"))
+    root = ET.fromstring(job_chart)
     lines = list(root.iter(f"{{{SVG_NS}}}line"))
     assert len(lines) >= 3
-    texts = svg_texts(quarterly)
+    texts = svg_texts(job_chart)
     for band in ("31", "41", "50"):
         assert any(re.fullmatch(rf"{band}\s?%", t) for t in texts), f"band {band} in the chart"
+    for band in ("minimal", "average", "excellent"):
+        assert band in texts
+    texts = svg_texts(either_chart)
+    assert "target" in texts and any(re.fullmatch(r"50\s?%", t) for t in texts)
+    assert not any(re.fullmatch(r"(31|41)\s?%", t) for t in texts)
+    assert svgs(section(page, "aftercare")) == []  # words only
+    assert "aftercare" in page_text(section(page, "aftercare")).lower()
 
 
 # --- no names -----------------------------------------------------------------------------
@@ -410,6 +419,110 @@ def test_bigger_cohort_shows_its_real_counts(run, tmp_path):
     for consultant in capacity["consultants"]:
         if consultant["open_cases"] >= 5:
             assert str(consultant["open_cases"]) in shown_capacity
+
+
+# --- the quarterly rates and aftercare, worked out by hand ------------------------------------
+
+
+def committee_caseload(team) -> None:
+    """Thirteen cases with Mette Holm (max 17).
+
+    Q   enrolled 2026-04-06, closed 2026-06-30: the only case open in 2026-Q2
+    J1-J5 enrolled 2026-07-06, an ordinary job from 07-13, never ended
+    S1-S3 enrolled 07-06, an education from 07-13, never ended
+    N1-N4 enrolled 07-06, nothing started
+    Aftercare, all ended: J1 08-03..08-13 (10 days), J2 ..08-23 (20), J3 ..09-02 (30),
+    J4 ..09-12 (40), J5 ..09-22 (50), S1 ..10-02 (60), N1 08-03..08-10 (7 days).
+    """
+    ids = {}
+
+    def case(name: str, referral: str) -> int:
+        args = intake_args(name, "01-01-2010", "--consultant", "Mette Holm", "--json")
+        args[args.index("--referral-date") + 1] = referral
+        ids[name] = load_json(team(*args))["id"]
+        return ids[name]
+
+    def ok(*args: str) -> None:
+        result = team(*args)
+        assert result.exit_code == 0, result.stderr
+
+    q = case("Quinn Kvartal", "06-04-2026")
+    ok("close", str(q), "--date", "30-06-2026", "--reason", "moved")
+    lengths = {"J1": 10, "J2": 20, "J3": 30, "J4": 40, "J5": 50, "S1": 60, "N1": 7}
+    for name, kind in [(f"J{i}", "ordinary-job") for i in range(1, 6)] + [
+        (f"S{i}", "education") for i in range(1, 4)
+    ]:
+        case(name, "06-07-2026")
+        ok("placement", "add", str(ids[name]), "--kind", kind, "--start", "13-07-2026")
+    for i in range(1, 5):
+        case(f"N{i}", "06-07-2026")
+    for name, days in lengths.items():
+        ok("aftercare", "start", str(ids[name]), "--date", "03-08-2026")
+        end = (date(2026, 8, 3) + timedelta(days=days)).strftime("%d-%m-%Y")
+        ok("aftercare", "end", str(ids[name]), "--date", end)
+
+
+def test_both_quarterly_rates_and_aftercare_are_on_the_page(team, tmp_path):
+    committee_caseload(team)
+    page = make_report(team, tmp_path / "udvalg.html")
+
+    # Started: J1-J5, S1-S3 = 8 of 13 -> 62 %
+    started = page_text(section(page, "started"))
+    assert {"8", "13"} <= numbers_in(started) and "62 %" in started
+
+    # 2026-Q2: Q alone is open (1): both shares hidden. 2026-Q3 and 2026-Q4 (not over,
+    # marked *): Q closed 06-30, so J, S and N are open = 12; in a job J1-J5 = 5 / 12 =
+    # 41.7 % -> 42 %, average (41-50 %); in a job or an education J and S = 8 / 12 =
+    # 66.7 % -> 67 %, the target met.
+    quarterly = section(page, "quarter")
+    job_chart, either_chart = svgs(quarterly)
+    job = svg_texts(job_chart)
+    assert shown_after(job, "2026 Q2") == "–"
+    assert shown_after(job, "2026 Q3") == "42 %"
+    assert shown_after(job, "2026 Q4*") == "42 %"
+    either = svg_texts(either_chart)
+    assert shown_after(either, "2026 Q2") == "–"
+    assert shown_after(either, "2026 Q3") == "67 %"
+    assert shown_after(either, "2026 Q4*") == "67 %"
+    # one column per shown share, none for the small quarter
+    assert len([r for r in svg_rects(job_chart) if r.get("height")]) == 2
+    assert len([r for r in svg_rects(either_chart) if r.get("height")]) == 2
+    words = page_text(quarterly)
+    assert (
+        "2026-Q3: 42 % in a job (IPS band: average); 67 % in a job or an education "
+        "(target 50 %: met); of 12 young people in the effort."
+    ) in words
+    assert "* The quarter is not over yet." in words
+
+    # Aftercare: J1-J5, S1, N1 = 7 cases, 7 ended periods; lengths 7, 10, 20, 30, 40, 50,
+    # 60 -> median 30 days; a job or an education running on the last day: all but N1,
+    # 6 / 7 = 85.7 % -> 86 %
+    assert page_text(section(page, "aftercare")) == (
+        "Aftercare 7 young people went into aftercare. Aftercare periods that have ended: 7; "
+        "their median length: 30 days. Still in a job or an education when the period "
+        "ended: 86 %."
+    )
+
+
+def test_small_aftercare_and_quarter_figures_are_hidden(team, tmp_path):
+    """Two cases in aftercare, and two cases open: every count "<5", no median, no share."""
+    tiny_caseload(team)  # cases 1-3; case 1 in education from 10-11-2026
+    for case_id, start, end in (("1", "12-11-2026", "19-11-2026"), ("2", "12-11-2026", None)):
+        assert team("aftercare", "start", case_id, "--date", start).exit_code == 0
+        if end:
+            assert team("aftercare", "end", case_id, "--date", end).exit_code == 0
+    page = make_report(team, tmp_path / "udvalg.html")
+    assert page_text(section(page, "aftercare")) == (
+        "Aftercare <5 young people went into aftercare. Aftercare periods that have ended: "
+        "<5; their median length: –. Still in a job or an education when the period "
+        "ended: –."
+    )
+    # 2026-Q4: 3 open, 0 in a job, 1 in education: nothing to show but "–"
+    quarterly = page_text(section(page, "quarter"))
+    assert "2026-Q4" not in quarterly  # no quarter is over: no sentence about one
+    assert "No quarter is over yet." in quarterly
+    for chart in svgs(section(page, "quarter")):
+        assert shown_after(svg_texts(chart), "2026 Q4*") == "–"
 
 
 # --- the cohort period ----------------------------------------------------------------------

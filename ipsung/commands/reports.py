@@ -27,18 +27,34 @@ def outcomes(
     from_: FromOpt = None,
     to: ToOpt = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Break down by consultant or referred-by.")
+        str | None,
+        typer.Option("--by", help="Break down by consultant, referred-by, pathway or track."),
     ] = None,
     quarterly: Annotated[
-        bool, typer.Option("--quarterly", help="Add the quarterly rate with its bands.")
+        bool,
+        typer.Option(
+            "--quarterly",
+            help="Add, per quarter, the share in a job (read against the IPS bands) and the "
+            "share in a job or education (against the target).",
+        ),
     ] = False,
+    min_followup: Annotated[
+        int | None,
+        typer.Option(
+            "--min-followup",
+            metavar="MONTHS",
+            help="Keep only cases enrolled at least MONTHS calendar months ago (1-1200), or "
+            "closed; the evidence for IPS is at 18 months.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The outcome figures the effort is judged by, with their definitions: the share who
     started a job or education against the 50 % target, retention, rapid job search,
-    weekly contact and progress.
+    weekly contact, progress and aftercare.
 
-    Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by consultant --quarterly
+    Example: ipsung outcomes --from 01-01-2026 --to 31-12-2026 --by pathway --quarterly
+    --min-followup 18
     """
     from ipsung.render import outcomes as outcome_view
     from ipsung.reports import outcomes as figures
@@ -46,7 +62,7 @@ def outcomes(
     start = parse_date(from_, "--from") if from_ else None
     end = parse_date(to, "--to") if to else None
     with reading() as conn:
-        document = figures.outcomes(conn, today(), start, end, by, quarterly)
+        document = figures.outcomes(conn, today(), start, end, by, quarterly, min_followup)
     if json_out:
         print_json(document)
     else:

@@ -12,6 +12,7 @@ from datetime import date
 from html import escape
 
 from ipsung.i18n import _
+from ipsung.render.outcomes import band_label, definition_label
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
 from ipsung.vocabulary import DIMENSIONS
 
@@ -123,21 +124,24 @@ def capacity_bars(consultants: list[dict]) -> str:
     return _svg(width, 8 + row_h * len(consultants), body, _("caseload per consultant"))
 
 
-def quarterly_chart(rows: list[dict]) -> str:
-    """Columns per quarter with the 31/41/50 % bands as lines; small quarters left empty."""
-    width, height, left, bottom, plot_h = 520, 170, 34, 140, 125
+def quarterly_chart(
+    rows: list[dict], count: str, lines: list[tuple[float, str]], label: str
+) -> str:
+    """Columns per quarter for the share `count` / open cases, with reference lines (a
+    share and its label) across the plot; a quarter with a small count is left empty."""
+    width, height, left, bottom, plot_h = 520, 150, 34, 120, 105
     col_w = (width - left - 10) / max(len(rows), 1)
-    shares = [shown_share(r["in_job_or_education"], r["open_cases"]) for r in rows]
-    # The axis runs to 60 % or the highest share shown, whichever is more: room for the bands.
+    shares = [shown_share(r[count], r["open_cases"]) for r in rows]
+    # The axis runs to 60 % or the highest share shown, whichever is more: room for the lines.
     top = max([0.6] + [sh for sh in shares if sh is not None])
     body = [f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{MUTED}"/>']
-    for floor, name in QUARTERLY_BANDS:
+    for floor, name in lines:
         y = bottom - plot_h * floor / top
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="4 3" stroke-width="1"/>'
         )
         body.append(_text(left - 3, y + 4, f"{floor * 100:.0f}%", "end", 9, TARGET_COLOUR))
-        body.append(_text(width - 12, y - 3, _(name), "end", 9, TARGET_COLOUR))
+        body.append(_text(width - 12, y - 3, name, "end", 9, TARGET_COLOUR))
     for i, row in enumerate(rows):
         x = left + i * col_w
         share = shares[i]
@@ -146,19 +150,36 @@ def quarterly_chart(rows: list[dict]) -> str:
             body.append(
                 f'<rect x="{x + col_w * 0.2:.1f}" y="{bottom - h:.1f}" width="{col_w * 0.6:.1f}" height="{h:.1f}" fill="{BAR_COLOUR}"/>'
             )
-        label = row["quarter"].replace("-", " ")
-        body.append(_text(x + col_w / 2, bottom + 13, label, "middle", 9))
+        # A quarter that is not over yet is marked, and the page says what the mark means.
+        quarter = row["quarter"].replace("-", " ") + ("*" if row["partial"] else "")
+        body.append(_text(x + col_w / 2, bottom + 13, quarter, "middle", 9))
         body.append(
             _text(
                 x + col_w / 2,
                 bottom + 25,
-                share_text(row["in_job_or_education"], row["open_cases"]),
+                share_text(row[count], row["open_cases"]),
                 "middle",
                 9,
                 "#4a5568",
             )
         )
-    return _svg(width, height + 6, body, _("quarterly rate"))
+    return _svg(width, height + 6, body, label)
+
+
+def job_rate_chart(rows: list[dict]) -> str:
+    """The share in a competitive job per quarter, against the IPS bands (31/41/50 %)."""
+    bands = [(floor, band_label(name)) for floor, name in QUARTERLY_BANDS]
+    return quarterly_chart(rows, "in_job", bands, _("quarterly rate in a job"))
+
+
+def job_or_education_rate_chart(rows: list[dict], target: float) -> str:
+    """The share in a job or an education per quarter, against the target."""
+    return quarterly_chart(
+        rows,
+        "in_job_or_education",
+        [(target, _("target"))],
+        _("quarterly rate in a job or an education"),
+    )
 
 
 def progress_chart(progress: dict) -> str:
@@ -168,7 +189,7 @@ def progress_chart(progress: dict) -> str:
     for i, dim in enumerate(DIMENSIONS):
         y = 4 + i * row_h
         first, latest = progress["first"][dim], progress["latest"][dim]
-        body.append(_text(label_w - 6, y + 16, _(DIMENSION_NAMES[dim]), "end"))
+        body.append(_text(label_w - 6, y + 16, dimension_name(dim), "end"))
         if first is None:
             body.append(
                 _text(label_w + 2, y + 16, _("not shown: fewer than 5 rated"), colour="#4a5568")
@@ -185,11 +206,23 @@ def progress_chart(progress: dict) -> str:
     return _svg(width, 8 + row_h * 3, body, _("progress on three dimensions"))
 
 
-DIMENSION_NAMES = {
-    "outlook": "Outlook (Udsyn)",
-    "insight": "Insight (Indsigt)",
-    "skills": "Skills (Kompetencer)",
-}
+def dimension_name(code: str) -> str:
+    return {
+        "outlook": _("Outlook (Udsyn)"),
+        "insight": _("Insight (Indsigt)"),
+        "skills": _("Skills (Kompetencer)"),
+    }[code]
+
+
+# The definitions of the figures this page shows, in the page's order.
+PAGE_DEFINITIONS = (
+    "started_job_or_education",
+    "share",
+    "quarterly",
+    "aftercare",
+    "by_kind",
+    "progress",
+)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -211,50 +244,127 @@ dt { font-weight: bold; } dd { margin: 0 0 1mm 4mm; }
 """
 
 
-def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
-    """The whole page as one string."""
-    period = _("all enrolments")
-    if outcomes["from"] or outcomes["to"]:
-        period = _("enrolled {a} to {b}").format(
-            a=format_date(outcomes["from"]) or "…", b=format_date(outcomes["to"]) or "…"
-        )
+def _started(outcomes: dict) -> list[str]:
     started, cohort = outcomes["started_job_or_education"], outcomes["cohort"]
-    team = capacity["team"]
-    kinds = list(outcomes["by_kind"].items())
-    sections = [
-        f"<h1>{escape(_('IPS Ung: status for the committee'))}</h1>",
-        f'<p class="meta">{escape(_("Made {day}; cohort: {period}.").format(day=format_date(made_on), period=period))} '
-        f"{escape(_('No names; counts from 1 to 4 are shown as <5 and shares built on them are not shown.'))}</p>",
-        "<section>",
+    return [
         f"<h2>{escape(_('Started a job or an education'))}</h2>",
         f'<p><span class="big">{share_text(started, cohort)}</span> '
         f"{escape(_('of {cohort} young people ({started} started); the target is at least 50 %.').format(cohort=count_text(cohort), started=count_text(started)))}</p>",
         share_gauge(started, cohort, outcomes["target"]),
-        "</section><section>",
+    ]
+
+
+def _capacity(capacity: dict) -> list[str]:
+    team = capacity["team"]
+    free = team["free"] if not 0 < team["open_cases"] < SMALL else "–"
+    return [
         f"<h2>{escape(_('Capacity and waitlist'))}</h2>",
-        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=team['free'] if not 0 < team['open_cases'] < SMALL else '–', wait=count_text(capacity['waitlist'])))}</p>",
+        f"<p>{escape(_('{open} open cases of {max} places, {free} free; {wait} on the waitlist.').format(open=count_text(team['open_cases']), max=team['max_caseload'], free=free, wait=count_text(capacity['waitlist'])))}</p>",
         capacity_bars(capacity["consultants"]),
-        "</section><section>",
-        f"<h2>{escape(_('Quarterly rate in a job or education'))}</h2>",
-        quarterly_chart(outcomes.get("quarterly", [])),
-        "</section><section>",
+    ]
+
+
+def _latest_full_quarter(rows: list[dict]) -> str:
+    """Both rates of the last quarter that is over, in words."""
+    full = [r for r in rows if not r["partial"]]
+    if not full:
+        return _("No quarter is over yet.")
+    row = full[-1]
+    job = shown_share(row["in_job"], row["open_cases"])
+    either = shown_share(row["in_job_or_education"], row["open_cases"])
+    return _(
+        "{quarter}: {job} in a job (IPS band: {band}); {either} in a job or an education "
+        "(target 50 %: {verdict}); of {open} young people in the effort."
+    ).format(
+        quarter=row["quarter"],
+        job=share_text(row["in_job"], row["open_cases"]),
+        band=band_label(row["job_band"]) if job is not None else "–",
+        either=share_text(row["in_job_or_education"], row["open_cases"]),
+        verdict=(_("met") if row["job_or_education_target_met"] else _("not met"))
+        if either is not None
+        else "–",
+        open=count_text(row["open_cases"]),
+    )
+
+
+def _quarterly(outcomes: dict) -> list[str]:
+    rows = outcomes.get("quarterly", [])
+    return [
+        f"<h2>{escape(_('Quarterly rates: in a job, and in a job or an education'))}</h2>",
+        f"<p>{escape(_latest_full_quarter(rows))}</p>",
+        f'<p class="meta">{escape(_("In a job (ordinary job, flex-job, apprenticeship), read against the IPS bands:"))}</p>',
+        job_rate_chart(rows),
+        f'<p class="meta">{escape(_("In a job or an education (the goal of IPS Ung), read against the target:"))}</p>',
+        job_or_education_rate_chart(rows, outcomes["target"]),
+        f'<p class="meta">{escape(_("* The quarter is not over yet."))}</p>'
+        if any(r["partial"] for r in rows)
+        else "",
+    ]
+
+
+def _aftercare(outcomes: dict) -> list[str]:
+    a = outcomes["aftercare"]
+    ended = a["ended_periods"]
+    days = a["median_days_of_ended_periods"]
+    median_text = "–" if ended < SMALL or days is None else _("{days:g} days").format(days=days)
+    return [
+        f"<h2>{escape(_('Aftercare'))}</h2>",
+        f"<p>{escape(_('{cases} young people went into aftercare. Aftercare periods that have ended: {ended}; their median length: {days}. Still in a job or an education when the period ended: {share}.').format(cases=count_text(a['cases']), ended=count_text(ended), days=median_text, share=share_text(a['in_job_or_education_at_end_count'], ended)))}</p>",
+    ]
+
+
+def _by_kind(outcomes: dict) -> list[str]:
+    return [
         f"<h2>{escape(_('Outcomes by kind (placements started)'))}</h2>",
-        horizontal_bars(kinds),
-        "</section><section>",
+        horizontal_bars(list(outcomes["by_kind"].items())),
+    ]
+
+
+def _progress(progress: dict) -> list[str]:
+    return [
         f"<h2>{escape(_('Progress on the three dimensions (first and latest rating, 1-5)'))}</h2>",
         progress_chart(progress),
         f'<p class="meta">{escape(_("Grey: first rating; blue: latest. Cases rated at least twice: {n}.").format(n=count_text(progress["rated"])))}</p>',
-        "</section><section>",
+    ]
+
+
+def _definitions(outcomes: dict) -> list[str]:
+    definitions = outcomes["definitions"]
+    return [
         f"<h2>{escape(_('Definitions'))}</h2><dl>",
         *(
-            f"<dt>{escape(name.replace('_', ' '))}</dt><dd>{escape(text)}</dd>"
-            for name, text in outcomes["definitions"].items()
+            f"<dt>{escape(definition_label(key))}</dt><dd>{escape(definitions[key])}</dd>"
+            for key in PAGE_DEFINITIONS
         ),
-        "</dl></section>",
+        "</dl>",
     ]
+
+
+def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
+    """The whole page as one string: a heading, then one <section> per topic.
+
+    The sections are built each by a function of its own; the fidelity section (the
+    latest complete year's IPS-25 total) belongs after progress, before the definitions.
+    """
+    rule = outcomes["cohort_rule"]["text"]
+    parts = [
+        _started(outcomes),
+        _capacity(capacity),
+        _quarterly(outcomes),
+        _aftercare(outcomes),
+        _by_kind(outcomes),
+        _progress(progress),
+        _definitions(outcomes),
+    ]
+    head = [
+        f"<h1>{escape(_('IPS Ung: status for the committee'))}</h1>",
+        f'<p class="meta">{escape(_("Made {day}; cohort: {rule}.").format(day=format_date(made_on), rule=rule))} '
+        f"{escape(_('No names; counts from 1 to 4 are shown as <5 and shares built on them are not shown.'))}</p>",
+    ]
+    sections = [f"<section>{''.join(part)}</section>" for part in parts]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(_('IPS Ung report'))}</title><style>{CSS}</style></head><body>"
-        + "\n".join(sections)
+        + "\n".join(head + sections)
         + "</body></html>\n"
     )

@@ -6,7 +6,7 @@ stay quick on a national-scale database; `measures.py` turns the facts into figu
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -15,20 +15,43 @@ from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
 from ipsung.reports import measures
-from ipsung.store.tables import consultants, contacts, participants, placements
+from ipsung.store.tables import (
+    aftercare_periods,
+    consultants,
+    contacts,
+    participants,
+    placements,
+)
 from ipsung.store.tables import progress_ratings as ratings
 from ipsung.store.weeks import contact_week, kind_in
 
-GROUPINGS = ("consultant", "referred-by")
+GROUPINGS = ("consultant", "referred-by", "pathway", "track")
+MAX_FOLLOWUP_MONTHS = 1200  # a hundred years: beyond any caseload, within date arithmetic
 
 
-def _in_cohort(from_: date | None, to: date | None) -> ColumnElement[bool]:
-    conditions = [participants.c.enrolled_on.is_not(None)]
+def _in_cohort(
+    from_: date | None, to: date | None, enrolled_by: date | None = None
+) -> ColumnElement[bool]:
+    """Enrolled from `from_` to `to`; and if `enrolled_by` is given (--min-followup),
+    enrolled on or before it or closed."""
+    p = participants.c
+    conditions = [p.enrolled_on.is_not(None)]
     if from_:
-        conditions.append(participants.c.enrolled_on >= from_)
+        conditions.append(p.enrolled_on >= from_)
     if to:
-        conditions.append(participants.c.enrolled_on <= to)
+        conditions.append(p.enrolled_on <= to)
+    if enrolled_by:
+        conditions.append(or_(p.enrolled_on <= enrolled_by, p.closed_on.is_not(None)))
     return and_(*conditions)
+
+
+def parse_min_followup(months: int | None) -> int | None:
+    if months is not None and not 1 <= months <= MAX_FOLLOWUP_MONTHS:
+        raise BadInput(
+            _("give a whole number of months from 1 to {most}").format(most=MAX_FOLLOWUP_MONTHS),
+            "--min-followup",
+        )
+    return months
 
 
 def _rating_id(*order) -> ColumnElement[int]:
@@ -43,23 +66,35 @@ def _rating_id(*order) -> ColumnElement[int]:
     )
 
 
-def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measures.CaseOutcome]:
-    """The cohort's cases with their first employer contact, their contact weeks and their
-    first and latest ratings.
+def _cohort(
+    conn: Connection, cohort, today: date, placed: dict, aftercare: dict
+) -> list[measures.CaseOutcome]:
+    """The cohort's cases with their first employer (and education) contact, their contact
+    weeks and their first and latest ratings.
 
     All are correlated subqueries: per case, the database searches an index for that
     case's rows only, which is several times quicker than joining every contact to its
     case and grouping, and no contact or rating row travels to Python.
     """
     p = participants.c
-    first_employer_contact = (
-        select(func.min(contacts.c.date))
-        .where(
-            contacts.c.kind == "employer",
-            contacts.c.participant_id == p.id,
-            contacts.c.date >= p.enrolled_on,
+
+    def first_contact(kind: str) -> ColumnElement:
+        # The (kind, participant_id, date) index answers each with one look-up per case.
+        return (
+            select(func.min(contacts.c.date))
+            .where(
+                contacts.c.kind == kind,
+                contacts.c.participant_id == p.id,
+                contacts.c.date >= p.enrolled_on,
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
+
+    # The first education contact matters on the education pathway only: not looked up
+    # for the other cases.
+    first_education_contact = case(
+        (p.pathway == measures.EDUCATION_PATHWAY, first_contact("education")),
+        else_=literal(None),
     )
     last_open = case(
         (and_(p.closed_on.is_not(None), p.closed_on < today), p.closed_on),
@@ -87,7 +122,10 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             p.closed_on,
             consultants.c.name,
             p.referred_by,
-            first_employer_contact,
+            p.pathway,
+            p.track,
+            first_contact("employer"),
+            first_education_contact,
             contact_weeks,
             first.c.id,
             latest.c.id,
@@ -103,6 +141,8 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
         .outerjoin(latest, latest.c.id == _rating_id(*(c.desc() for c in in_order)))
         .where(cohort)
     )
+    # Positional, in the order of CaseOutcome's fields: 20,000 calls with keywords cost
+    # about a third more.
     return [
         measures.CaseOutcome(
             pid,
@@ -110,13 +150,17 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             closed,
             consultant,
             referred_by,
-            placements=placed.get(pid, []),
-            first_employer_contact=first_contact,
-            contact_weeks=weeks,
+            pathway,
+            track,
+            placed.get(pid, []),
+            first_employer,
+            first_education,
+            weeks,
+            (f1, f2, f3) if first_id is not None else None,
+            (l1, l2, l3) if first_id is not None else None,
             # Two ratings or more exactly when the first is not also the latest.
-            rated_twice=first_id is not None and first_id != latest_id,
-            first_rating=(f1, f2, f3) if first_id is not None else None,
-            latest_rating=(l1, l2, l3) if first_id is not None else None,
+            first_id is not None and first_id != latest_id,
+            aftercare.get(pid, []),
         )
         for (
             pid,
@@ -124,7 +168,10 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
             closed,
             consultant,
             referred_by,
-            first_contact,
+            pathway,
+            track,
+            first_employer,
+            first_education,
             weeks,
             first_id,
             latest_id,
@@ -151,11 +198,30 @@ def _placements(conn: Connection, cohort) -> dict[int, list[measures.Placed]]:
     return found
 
 
+def _aftercare(conn: Connection, cohort) -> dict[int, list[measures.Period]]:
+    """The cohort's aftercare periods, by case (a few per case at most)."""
+    a = aftercare_periods.c
+    rows = conn.execute(
+        select(a.participant_id, a.start, a.end)
+        .join(participants, a.participant_id == participants.c.id)
+        .where(cohort)
+    )
+    found: dict[int, list[measures.Period]] = {}
+    for pid, start, end in rows.all():
+        found.setdefault(pid, []).append(measures.Period(start, end))
+    return found
+
+
 def gather(
-    conn: Connection, from_: date | None, to: date | None, today: date
+    conn: Connection,
+    from_: date | None,
+    to: date | None,
+    today: date,
+    min_followup: int | None = None,
 ) -> list[measures.CaseOutcome]:
-    cohort = _in_cohort(from_, to)
-    return _cohort(conn, cohort, today, _placements(conn, cohort))
+    enrolled_by = measures.followup_cutoff(today, min_followup) if min_followup else None
+    cohort = _in_cohort(from_, to, enrolled_by)
+    return _cohort(conn, cohort, today, _placements(conn, cohort), _aftercare(conn, cohort))
 
 
 def outcomes(
@@ -165,14 +231,27 @@ def outcomes(
     to: date | None = None,
     by: str | None = None,
     quarterly: bool = False,
+    min_followup: int | None = None,
 ) -> dict:
     """The outcomes document: figures for the cohort, optionally by group and by quarter."""
     if from_ and to and from_ > to:
         raise BadInput(_("--from lies after --to"))
     if by is not None:
         by = vocabulary.parse_choice(by, GROUPINGS, "--by")
+    min_followup = parse_min_followup(min_followup)
     with no_cycle_collection():
-        return summarise(gather(conn, from_, to, today), today, from_, to, by, quarterly)
+        cases = gather(conn, from_, to, today, min_followup)
+        return summarise(cases, today, from_, to, by, quarterly, min_followup)
+
+
+# The group a case falls in, for --by; "-" where the case has none (no consultant, no
+# pathway chosen).
+_GROUP_OF = {
+    "consultant": lambda c: c.consultant or "-",
+    "referred-by": lambda c: c.referred_by,
+    "pathway": lambda c: c.pathway or "-",
+    "track": lambda c: c.track or "-",
+}
 
 
 def summarise(
@@ -182,10 +261,17 @@ def summarise(
     to: date | None,
     by: str | None = None,
     quarterly: bool = False,
+    min_followup: int | None = None,
 ) -> dict:
-    document = {"from": from_, "to": to, "as_of": today, **measures.figures(cases, today)}
+    document = {
+        "from": from_,
+        "to": to,
+        "as_of": today,
+        "cohort_rule": measures.cohort_rule(from_, to, today, min_followup),
+        **measures.figures(cases, today),
+    }
     if by:
-        key = (lambda c: c.consultant or "-") if by == "consultant" else (lambda c: c.referred_by)
+        key = _GROUP_OF[by]
         groups: dict[str, list] = {}
         for c in cases:
             groups.setdefault(key(c), []).append(c)
@@ -197,5 +283,5 @@ def summarise(
         }
     if quarterly:
         document["quarterly"] = measures.quarterly(cases, today)
-    document["definitions"] = measures.DEFINITIONS
+    document["definitions"] = measures.definitions()
     return document
