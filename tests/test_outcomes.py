@@ -20,6 +20,7 @@ Shares are compared with a tolerance of 0.00005 (four decimals); every other val
 import json
 import re
 import shutil
+from datetime import date
 
 import pytest
 from conftest import TODAY_ISO
