@@ -402,6 +402,10 @@ YOUTH_MAX_HOURS = 40
 ADULT_AGE = 18
 
 
+# The contact interval agreed for aftercare, in days: at least daily, at most quarterly.
+CONTACT_EVERY_DAYS = (1, 92)
+
+
 def too_many_hours(hours: float | None, age: int) -> bool:
     return hours is not None and age < ADULT_AGE and hours > YOUTH_MAX_HOURS
 

@@ -350,6 +350,64 @@ class RatingRow(Row):
         return {"participant_id": self.participant_id, "date": self.day, **ratings}
 
 
+class AftercareRow(Row):
+    """A period of aftercare (efterværn), as an import reads it: start, end and the
+    contact interval agreed (aftercare start and end at the command line)."""
+
+    OPTIONS = {"participant_id": "PARTICIPANT", "start": "--date", "end": "--date"}
+    COLUMNS = {"participant_id": "case"}
+    PAST = ("start", "end")
+
+    participant_id: Annotated[CaseId, Required]
+    start: Annotated[Day, Required]
+    end: Day | None = None
+    contact_every: Annotated[int, _read(_whole_number)] = 7
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if not rules.CONTACT_EVERY_DAYS[0] <= self.contact_every <= rules.CONTACT_EVERY_DAYS[1]:
+            low, high = rules.CONTACT_EVERY_DAYS
+            reason = _("days between contacts lie between {low} and {high}, not {n}").format(
+                low=low, high=high, n=self.contact_every
+            )
+            raise _problem(reason, "contact_every")
+        if self.end is not None and self.end < self.start:
+            raise _problem(_("before the start"), "end")
+        return self
+
+    def record(self) -> dict:
+        return self.model_dump()
+
+
+class ReviewRow(Row):
+    """The review of a 26-week period, as an import reads it (ipsung review)."""
+
+    OPTIONS = {"participant_id": "PARTICIPANT", "day": "--date"}
+    COLUMNS = {"participant_id": "case", "day": "date"}
+    PAST = ("day",)
+
+    participant_id: Annotated[CaseId, Required]
+    day: Annotated[Day, Required]
+    period: Annotated[int, Required, _read(_whole_number)]
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _a_period(self) -> Self:
+        if self.period < 1:
+            raise _problem(
+                _("a period is numbered from 1, not {n}").format(n=self.period), "period"
+            )
+        return self
+
+    def record(self) -> dict:
+        return {
+            "participant_id": self.participant_id,
+            "date": self.day,
+            "period": self.period,
+            "note": self.note,
+        }
+
+
 def _within(rule, value, field: str) -> None:
     """A range rule of `rules` (minutes, hours, ratings) applied to one field."""
     try:

@@ -55,7 +55,7 @@ SUBSTANCE_LEVELS = {
 }
 
 # What `export` writes and `import` reads, a CSV file each; and the two dialects.
-EXPORT_TABLES = ("participants", "contacts", "placements", "progress")
+EXPORT_TABLES = ("participants", "contacts", "placements", "progress", "aftercare", "reviews")
 DIALECTS = ("csv", "excel-dk")
 
 # Yes and no, at a prompt and in an imported cell alike (an export writes true/false).

@@ -38,8 +38,9 @@ NOTE = "Talte om skolevægring og søvn"
 EMPLOYER = "Bageriet Ærø"
 JOB_DEVELOPMENT_NOTE = "Jobudvikling hos bageren på Ærø"
 END_REASON = "Ville hellere på værkstedet"
+REVIEW_NOTE = "Statusmøde: mor bekymret for Æbleskolen"
 
-TABLES = ["participants", "contacts", "placements", "progress"]
+TABLES = ["participants", "contacts", "placements", "progress", "aftercare", "reviews"]
 CPR_LIKE = re.compile(r"\d{6}-?\d{4}")
 PSEUDONYM = re.compile(r"P-[A-Z2-7]{10}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -91,6 +92,8 @@ HEADERS = {
         "job_type",
     ],
     "progress": ["rating", "person", "track", "date", "outlook", "insight", "skills"],
+    "aftercare": ["aftercare", "person", "track", "start", "end", "contact_every"],
+    "reviews": ["review", "person", "track", "date", "period"],
 }
 IDENTIFIED_HEADERS = {
     "participants": [
@@ -147,14 +150,25 @@ IDENTIFIED_HEADERS = {
         "end_reason",
     ],
     "progress": ["rating", "case", "person", "track", "date", "outlook", "insight", "skills"],
+    "aftercare": ["aftercare", "case", "person", "track", "start", "end", "contact_every"],
+    "reviews": ["review", "case", "person", "track", "date", "period", "note"],
 }
-KEY_COLUMNS = {"contact": r"C-\d+", "placement": r"PL-\d+", "rating": r"R-\d+", "case": r"K-\d+"}
+KEY_COLUMNS = {
+    "contact": r"C-\d+",
+    "placement": r"PL-\d+",
+    "rating": r"R-\d+",
+    "case": r"K-\d+",
+    "aftercare": r"A-\d+",
+    "review": r"V-\d+",
+}
 FLAGS = ["under_assessment", "motivated", "normal_cognition", "eligible", "overridden"]
 DATE_COLUMNS = {
     "participants": ["referral_date", "enrolled_on", "closed_on"],
     "contacts": ["date"],
     "placements": ["start", "end"],
     "progress": ["date"],
+    "aftercare": ["start", "end"],
+    "reviews": ["date"],
 }
 # The column each table's rows are filtered on by --from/--to, in the database.
 FILTERED_ON = {
@@ -162,6 +176,8 @@ FILTERED_ON = {
     "contacts": ("contacts", "date"),
     "placements": ("placements", "start"),
     "progress": ("progress_ratings", "date"),
+    "aftercare": ("aftercare_periods", "start"),
+    "reviews": ("period_reviews", "date"),
 }
 
 
@@ -276,18 +292,21 @@ def caseload(run):
     placement = json.loads(ok(added).stdout)["id"]
     ok(run("placement", "end", str(placement), "--date", "20-11-2026", "--reason", END_REASON))
     ok(run("progress", str(case), "--outlook", "3", "--insight", "2", "--skills", "4"))
+    ok(run("review", str(case), "--date", "20-11-2026", "--note", REVIEW_NOTE))
     return SimpleNamespace(case=case, placement=placement)
 
 
 def private_texts(db_path) -> list[str]:
     """Every name, CPR number, goal, note and reason in the database."""
     texts = [NAME, CPR, CPR.replace("-", ""), GOAL, NOTE, JOB_DEVELOPMENT_NOTE, END_REASON]
+    texts.append(REVIEW_NOTE)
     for sql in (
         "SELECT name FROM participants",
         "SELECT goal FROM participants",
         "SELECT override_reason FROM participants",
         "SELECT note FROM contacts",
         "SELECT end_reason FROM placements",
+        "SELECT note FROM period_reviews",
     ):
         texts += [value for (value,) in query(db_path, sql) if value]
     return sorted(set(texts))

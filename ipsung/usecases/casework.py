@@ -165,10 +165,6 @@ def end_placement(
 # --- aftercare --------------------------------------------------------------------------
 
 
-# The agreed contact interval in aftercare: at least daily, at most quarterly.
-CONTACT_EVERY_DAYS = (1, 92)
-
-
 def start_aftercare(
     session: Session,
     participant_id: int,
@@ -179,7 +175,7 @@ def start_aftercare(
     """Aftercare (efterværn): support after the young person has started; several periods,
     never overlapping. The contact interval is agreed case by case (weekly by default);
     the due list's weekly contact follows it while the aftercare lasts."""
-    low, high = CONTACT_EVERY_DAYS
+    low, high = rules.CONTACT_EVERY_DAYS
     if not low <= contact_every <= high:
         raise BadInput(
             _("days between contacts lie between {low} and {high}, not {n}").format(

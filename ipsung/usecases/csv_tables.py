@@ -48,7 +48,15 @@ from ipsung import rules, vocabulary
 from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
-from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
+from ipsung.models import (
+    AftercarePeriod,
+    Consultant,
+    Contact,
+    Participant,
+    PeriodReview,
+    Placement,
+    ProgressRating,
+)
 from ipsung.store import safe_files
 
 BATCH = 5000  # rows fetched from the database at a time
@@ -342,7 +350,53 @@ PROGRESS = Table(
     ),
 )
 
-TABLES = {t.name: t for t in (PARTICIPANTS, CONTACTS, PLACEMENTS, PROGRESS)}
+AFTERCARE = Table(
+    name="aftercare",
+    model=AftercarePeriod,
+    fields={
+        "id": AftercarePeriod.id,
+        "participant_id": AftercarePeriod.participant_id,
+        "track": Lookup("participant_id", P.track),
+        "start": AftercarePeriod.start,
+        "end": AftercarePeriod.end,
+        "contact_every": AftercarePeriod.contact_every,
+    },
+    date_field="start",
+    columns=(
+        col("aftercare", "id", write=key("A")),
+        col("case", "participant_id", write=key("K"), identified=True),
+        col("person", "participant_id", write=Cells.person),
+        col("track"),
+        col("start", write=Cells.date),
+        col("end", write=Cells.date),
+        col("contact_every"),
+    ),
+)
+
+REVIEWS = Table(
+    name="reviews",
+    model=PeriodReview,
+    fields={
+        "id": PeriodReview.id,
+        "participant_id": PeriodReview.participant_id,
+        "track": Lookup("participant_id", P.track),
+        "date": PeriodReview.date,
+        "period": PeriodReview.period,
+        "note": PeriodReview.note,
+    },
+    date_field="date",
+    columns=(
+        col("review", "id", write=key("V")),
+        col("case", "participant_id", write=key("K"), identified=True),
+        col("person", "participant_id", write=Cells.person),
+        col("track"),
+        col("date", write=Cells.date),
+        col("period"),
+        col("note", identified=True),
+    ),
+)
+
+TABLES = {t.name: t for t in (PARTICIPANTS, CONTACTS, PLACEMENTS, PROGRESS, AFTERCARE, REVIEWS)}
 
 
 @dataclass(frozen=True)

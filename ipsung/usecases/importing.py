@@ -24,21 +24,40 @@ from sqlalchemy.orm import Session
 from ipsung import rules, vocabulary
 from ipsung.errors import BadInput
 from ipsung.i18n import _
-from ipsung.models import Consultant, Contact, Participant, Placement, ProgressRating
-from ipsung.schemas import CaseRow, ContactRow, PlacementRow, RatingRow, Row, RowInvalid
+from ipsung.models import (
+    AftercarePeriod,
+    Consultant,
+    Contact,
+    Participant,
+    PeriodReview,
+    Placement,
+    ProgressRating,
+)
+from ipsung.schemas import (
+    AftercareRow,
+    CaseRow,
+    ContactRow,
+    PlacementRow,
+    RatingRow,
+    ReviewRow,
+    Row,
+    RowInvalid,
+)
 from ipsung.store import audit, db, team
 from ipsung.usecases import consultants as team_members
 from ipsung.usecases.csv_tables import TABLES as EXPORTED
 
-TABLES = ("participants", "contacts", "placements", "progress")
+TABLES = vocabulary.EXPORT_TABLES
 ROWS: dict[str, type[Row]] = {
     "participants": CaseRow,
     "contacts": ContactRow,
     "placements": PlacementRow,
     "progress": RatingRow,
+    "aftercare": AftercareRow,
+    "reviews": ReviewRow,
 }
 MODELS = {"participants": Participant, "contacts": Contact, "placements": Placement}
-MODELS["progress"] = ProgressRating
+MODELS |= {"progress": ProgressRating, "aftercare": AftercarePeriod, "reviews": PeriodReview}
 
 # An import reads the columns an export writes (so an export comes back in as it went
 # out; those an export derives, such as the pseudonym, the age or the status, are
@@ -57,6 +76,8 @@ REQUIRED = {
     "contacts": {"date", "kind"},
     "placements": {"case", "kind", "start"},
     "progress": {"case", "date", "outlook", "insight", "skills"},
+    "aftercare": {"case", "start"},
+    "reviews": {"case", "date", "period"},
 }
 
 
@@ -340,7 +361,33 @@ def _rating(line: Line, cases: dict, _consultants) -> dict | None:
     return None if line.errors else row.record()
 
 
-ROW_CHECKS = {"contacts": _contact, "placements": _placement, "progress": _rating}
+def _aftercare(line: Line, cases: dict, _consultants) -> dict | None:
+    row: AftercareRow = line.row
+    if _case_for(line, row.participant_id, cases):
+        enrolled = cases[row.participant_id][1]
+        if enrolled is None:
+            line.fail("case", _("the case is not enrolled"))
+        _not_before(line, "start", row.start, enrolled, _("enrolment"))
+    return None if line.errors else row.record()
+
+
+def _review(line: Line, cases: dict, _consultants) -> dict | None:
+    row: ReviewRow = line.row
+    if _case_for(line, row.participant_id, cases):
+        enrolled = cases[row.participant_id][1]
+        if enrolled is None:
+            line.fail("case", _("the case is not enrolled"))
+        _not_before(line, "date", row.day, enrolled, _("enrolment"))
+    return None if line.errors else row.record()
+
+
+ROW_CHECKS = {
+    "contacts": _contact,
+    "placements": _placement,
+    "progress": _rating,
+    "aftercare": _aftercare,
+    "reviews": _review,
+}
 
 
 # --- the whole import ----------------------------------------------------------------------------
@@ -410,9 +457,6 @@ def import_folder(
                 refused.args = (f"{table}.csv: {refused}",)
                 raise
     if not counts:
-        raise BadInput(
-            _(
-                "FILE: no participants.csv, contacts.csv, placements.csv or progress.csv in {path}"
-            ).format(path=folder)
-        )
+        names = vocabulary.listed(f"{table}.csv" for table in TABLES)
+        raise BadInput(_("none of {names} in {path}").format(names=names, path=folder), "FILE")
     return counts
