@@ -394,3 +394,18 @@ def test_fidelity_on_a_database_not_made_yet_creates_nothing(run, db_path):
     assert all(i["figure"] is None and i["score"] is None for i in document["items"])
     ok(run("fidelity"))
     assert not db_path.exists()
+
+
+def test_the_committee_report_shows_the_latest_complete_year(run, tmp_path):
+    page = tmp_path / "udvalg.html"
+    ok(run("report", "--out", str(page)))
+    assert "No fidelity review with all 25 items scored yet" in page.read_text()
+    ids = [i["id"] for i in json.loads(ok(run("fidelity", "items", "--json")).stdout)["items"]]
+    for year, score in ((2024, 3), (2025, 4)):
+        for item_id in ids:
+            ok(run("fidelity", "score", item_id, str(score), "--year", str(year), "--note", "x"))
+    ok(run("fidelity", "score", "disclosure", "5", "--year", "2026"))  # 2026 is not complete
+    ok(run("report", "--out", str(page)))
+    text = page.read_text()
+    assert "2025: 100 of 125 points, good fidelity." in text  # 25 x 4
+    assert "2024" not in text.split("IPS-25")[1].split("</section>")[0]

@@ -328,6 +328,31 @@ def _progress(progress: dict) -> list[str]:
     ]
 
 
+def _fidelity(fidelity: dict | None) -> list[str]:
+    """The latest year with all 25 IPS-25 items scored: its total, its band, each item."""
+    parts = [f"<h2>{escape(_('Fidelity to the IPS model (IPS-25)'))}</h2>"]
+    if fidelity is None:
+        parts.append(f"<p>{escape(_('No fidelity review with all 25 items scored yet.'))}</p>")
+        return parts
+    band = {
+        "exemplary": _("exemplary fidelity"),
+        "good": _("good fidelity"),
+        "fair": _("fair fidelity"),
+        "not-ips": _("not IPS"),
+    }[fidelity["band"]]
+    text = _("{year}: {total} of 125 points, {band}.").format(
+        year=fidelity["year"], total=fidelity["total"], band=band
+    )
+    parts.append(f'<p><span class="big">{fidelity["total"]}</span> {escape(text)}</p>')
+    rows = "".join(
+        f"<tr><td>{escape(item['name'])}</td><td>{item['score']}</td></tr>"
+        for item in fidelity["items"]
+    )
+    parts.append(f"<table><tr><th>{escape(_('item'))}</th><th>{escape(_('score'))}</th></tr>")
+    parts.append(rows + "</table>")
+    return parts
+
+
 def _definitions(outcomes: dict) -> list[str]:
     definitions = outcomes["definitions"]
     return [
@@ -340,12 +365,11 @@ def _definitions(outcomes: dict) -> list[str]:
     ]
 
 
-def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str:
-    """The whole page as one string: a heading, then one <section> per topic.
-
-    The sections are built each by a function of its own; the fidelity section (the
-    latest complete year's IPS-25 total) belongs after progress, before the definitions.
-    """
+def render(
+    capacity: dict, outcomes: dict, progress: dict, made_on: date, fidelity: dict | None = None
+) -> str:
+    """The whole page as one string: a heading, then one <section> per topic, each built
+    by a function of its own. `fidelity`: the latest year with all 25 items scored."""
     rule = outcomes["cohort_rule"]["text"]
     parts = [
         _started(outcomes),
@@ -354,6 +378,7 @@ def render(capacity: dict, outcomes: dict, progress: dict, made_on: date) -> str
         _aftercare(outcomes),
         _by_kind(outcomes),
         _progress(progress),
+        _fidelity(fidelity),
         _definitions(outcomes),
     ]
     head = [

@@ -1,6 +1,6 @@
-"""The committee report (SPEC §8b): capacity, outcomes and progress on one HTML page,
-written owner-only and never half-written. No names; small counts hidden (see
-render/report_html.py)."""
+"""The committee report (SPEC §8b): capacity, outcomes, progress and the latest complete
+fidelity review on one HTML page, written owner-only and never half-written. No names;
+small counts hidden (see render/report_html.py)."""
 
 from datetime import date
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from ipsung.render import report_html
-from ipsung.reports import capacity, measures, outcomes
+from ipsung.reports import capacity, fidelity, measures, outcomes
 from ipsung.store import safe_files
 
 
@@ -19,5 +19,6 @@ def write_report(
     cases = outcomes.gather(conn, start, end, today)
     team = capacity.capacity(conn, today)
     document = outcomes.summarise(cases, today, start, end, quarterly=True)
-    page = report_html.render(team, document, measures.progress_means(cases), today)
+    review = fidelity.latest_complete(conn, today)
+    page = report_html.render(team, document, measures.progress_means(cases), today, review)
     return safe_files.write_text(out, page, "--out")
