@@ -1,14 +1,22 @@
-"""Shared fixtures: a real SQLite file in tmp_path and the real CLI through CliRunner;
-a real PostgreSQL server of the tests' own for the team database (SPEC §12).
+"""Shared fixtures and helpers: a real SQLite file in tmp_path and the real CLI through
+CliRunner; a real PostgreSQL server of the tests' own for the team database (SPEC §12).
 
 Tests never depend on the real date: IPSUNG_TODAY fixes "today" for every command.
+
+Helpers for the test modules (`from conftest import ...`): ok, doc, as_json, row_counts,
+one_error_line, assert_usage_error, invoke, cli, query, process_env, run_installed,
+run_workers and codes_of.
 """
 
+import json
 import os
 import pwd
 import shutil
+import sqlite3
 import subprocess
+import sys
 import tempfile
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +28,15 @@ from ipsung.store.weeks import WEEK_INDEX
 
 TODAY = date(2026, 11, 23)  # a Monday
 TODAY_ISO = TODAY.isoformat()
+IPSUNG = Path(sys.executable).parent / "ipsung"  # the installed command
+# The commands' environment for tests that name the database with --db.
+CLI_ENV = {
+    "IPSUNG_TODAY": TODAY_ISO,
+    "NO_COLOR": "1",
+    "COLUMNS": "120",
+    "IPSUNG_NO_INPUT": None,
+    "IPSUNG_DB": None,
+}
 
 
 def _not_the_week_index(obj, name, type_, reflected, compare_to):
@@ -28,6 +45,91 @@ def _not_the_week_index(obj, name, type_, reflected, compare_to):
 
 # Alembic's autogenerate compares models with a migrated database with these options.
 COMPARE_OPTIONS = {"compare_type": True, "include_object": _not_the_week_index}
+
+
+# --- running the CLI -------------------------------------------------------------------------
+
+
+def invoke(*args, input: str | None = None, env: dict | None = None, catch_exceptions=False):
+    """The real CLI in this process: invoke('intake', '--name', ...) -> Result, with stdout
+    and stderr apart. Exceptions propagate unless catch_exceptions."""
+    return CliRunner().invoke(
+        app, [str(a) for a in args], input=input, env=env, catch_exceptions=catch_exceptions
+    )
+
+
+def cli(db: Path | str, *args, input: str = ""):
+    """The real CLI on the database `db`; stdin is not a terminal."""
+    return invoke("--db", db, *args, input=input, env=CLI_ENV)
+
+
+def ok(result):
+    """Exit 0 and no traceback; the result."""
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    return result
+
+
+def doc(result):
+    """The one JSON document on stdout (json.loads fails on anything more)."""
+    return json.loads(result.stdout)
+
+
+def as_json(result):
+    """The JSON document of a command that succeeded."""
+    return doc(ok(result))
+
+
+def row_counts(run, *db: str) -> dict[str, int]:
+    """Row counts per table (audit log included), from `info --json`."""
+    return as_json(run(*db, "info", "--json"))["rows"]
+
+
+def one_error_line(result, *needles: str, stdout: str | None = None) -> str:
+    """Exactly one line on stderr, `Error: ...`, holding every needle, and no traceback;
+    with `stdout`, what stdout must be. The line."""
+    assert "Traceback" not in result.output
+    if stdout is not None:
+        assert result.stdout == stdout, result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0], result.stderr
+    return lines[0]
+
+
+def assert_usage_error(result, *needles: str) -> str:
+    """Exit 2 and one error line holding every needle; the line."""
+    assert result.exit_code == 2, result.output
+    return one_error_line(result, *needles)
+
+
+def query(db: Path | str, sql: str, *params) -> list[tuple]:
+    """Rows of one statement, read from the SQLite file with sqlite3 (not via ipsung)."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def process_env(home: Path | None = None) -> dict:
+    """This process's environment without ipsung's settings, at the tests' fixed today;
+    with `home`, a data folder of the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
+    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
+    if home is not None:
+        env["XDG_DATA_HOME"] = str(home / "xdg")
+    return env
+
+
+def run_installed(env: dict, *args, input: str | None = None, **popen):
+    """The installed `ipsung` in a process of its own -> CompletedProcess (text)."""
+    return subprocess.run(
+        [str(IPSUNG), *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        **popen,
+    )
 
 
 @pytest.fixture
@@ -62,11 +164,6 @@ def command_env(monkeypatch, target: str, **extra: str) -> dict:
 @pytest.fixture
 def run(env):
     """run('intake', '--name', ...) -> Result, with stdout and stderr apart."""
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
-
     return invoke
 
 
@@ -297,11 +394,6 @@ def db_target(backend, tmp_path, request) -> str:
 def brun(db_target, tmp_path, monkeypatch):
     """Like `run`, on the backend of the test: runs once with a file, once with a server."""
     point_at(monkeypatch, db_target, tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
-
     return invoke
 
 
@@ -311,6 +403,80 @@ def bteam(brun):
     assert brun("consultant", "add", "Mette Holm").exit_code == 0
     assert brun("consultant", "add", "Jonas Berg", "--max-caseload", "2").exit_code == 0
     return brun
+
+
+# --- racing processes (SQLite in test_concurrency.py, PostgreSQL in test_postgres.py) -----------
+#
+# Each worker loads ipsung, says "ready", waits until all are released at once, then runs its
+# commands in-process through the real CLI and reports every exit code.
+
+# Exit 1 is a refusal the race may rightly end in (the last free place taken); anything
+# else but 0 is a failure. A --json command that succeeded reports its document.
+WORKER = r"""
+import json, sys
+from typer.testing import CliRunner
+from ipsung.cli import app
+import ipsung.usecases.casework, ipsung.store.db, ipsung.models, ipsung.usecases.consultants  # load before the start
+
+target, commands = sys.argv[1], json.loads(sys.argv[2])
+runner = CliRunner()
+print("ready", flush=True)
+sys.stdin.readline()
+codes = []
+for args in commands:
+    r = runner.invoke(app, ["--db", target, *args], input="")
+    codes.append(r.exit_code)
+    if r.exit_code == 1:
+        print("refused", json.dumps(args), r.stderr.strip()[-300:], flush=True)
+    elif r.exit_code != 0:
+        print("failed", r.exit_code, json.dumps(args), r.stderr.strip()[-300:], flush=True)
+    elif "--json" in args:
+        print("result", r.stdout.replace("\n", " "), flush=True)
+print("codes", json.dumps(codes), flush=True)
+"""
+
+
+def run_workers(
+    target: str, command_lists: list, home: Path | None = None, timeout: float = 180
+) -> list[str]:
+    """Start one worker per command list on the database `target`, release them together,
+    and return their outputs; a crash, a traceback or a failure fails the test."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, target, json.dumps(commands)],
+            env=process_env(home),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for commands in command_lists
+    ]
+    try:
+        for w in workers:
+            line = w.stdout.readline()
+            assert line.strip() == "ready", (line, w.stderr.read() if w.poll() is not None else "")
+        for w in workers:  # all at once
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        outputs = [w.communicate(timeout=timeout) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+    for w, (out, err) in zip(workers, outputs, strict=True):
+        assert w.returncode == 0, err
+        assert "Traceback" not in out + err and "failed" not in out, out + err
+    return [out for out, _err in outputs]
+
+
+def codes_of(output: str) -> list[int]:
+    line = next(line for line in output.splitlines() if line.startswith("codes "))
+    return json.loads(line.removeprefix("codes "))
+
+
+# --- markers -------------------------------------------------------------------------------------
 
 
 def pytest_configure(config):

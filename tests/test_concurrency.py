@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,38 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE, TODAY_ISO
-from typer.testing import CliRunner
-from workers import codes_of, process_env, run_workers
-
-from ipsung.cli import app
-
-RUNNER = CliRunner()
-ENV = {
-    "IPSUNG_TODAY": TODAY_ISO,
-    "NO_COLOR": "1",
-    "IPSUNG_NO_INPUT": None,
-    "IPSUNG_DB": None,
-}
-
-
-def cli(db: Path, *args: str):
-    return RUNNER.invoke(
-        app, ["--db", str(db), *map(str, args)], input="", env=ENV, catch_exceptions=False
-    )
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result
-
-
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from conftest import ELIGIBLE, cli, codes_of, ok, process_env, query, run_workers
 
 
 def intake(db: Path, name: str, *extra: str) -> dict:

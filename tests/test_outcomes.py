@@ -23,10 +23,7 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
-from conftest import TODAY_ISO
-from typer.testing import CliRunner
-
-from ipsung.cli import app
+from conftest import TODAY_ISO, doc, invoke, ok
 
 SIGNS = ["--mistrivsel", "absence", "--substance", "A", "--motivated", "--normal-cognition"]
 PLACEMENT_KINDS = [
@@ -62,16 +59,6 @@ JONAS = "Jonas Berg"
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
-
-
-def doc(r):
-    return json.loads(r.stdout)
 
 
 def intake(run, name: str, referral: str, consultant: str | None, source: str = "school", *extra):
@@ -292,16 +279,12 @@ def main_template(tmp_path_factory):
     """The main cohort, built once through the CLI (with the `team` consultants) in a
     folder of its own; `main_cohort` gives each test a fresh copy."""
     folder = tmp_path_factory.mktemp("main-cohort") / "data"
-    runner = CliRunner()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IPSUNG_DB", str(folder / "ipsung.db"))
         mp.setenv("IPSUNG_TODAY", TODAY_ISO)
         mp.setenv("NO_COLOR", "1")
         mp.delenv("IPSUNG_NO_INPUT", raising=False)
-
-        def run(*args: str):
-            return runner.invoke(app, list(args), catch_exceptions=False)
-
+        run = invoke
         ok(run("consultant", "add", METTE))
         ok(run("consultant", "add", JONAS, "--max-caseload", "2"))
         ids = build_main_cohort(run)

@@ -19,23 +19,22 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE, TODAY, TODAY_ISO
-from typer.testing import CliRunner
+from conftest import (
+    ELIGIBLE,
+    IPSUNG,
+    TODAY,
+    as_json,
+    cli,
+    ok,
+    process_env,
+    query,
+    run_installed,
+)
 
-from ipsung.cli import app
 from ipsung.store import db as ipsung_db
 from ipsung.store.migrations import HEAD_REVISION
 
-IPSUNG = Path(sys.executable).parent / "ipsung"
 FIXTURE = Path(__file__).parent / "fixtures" / "schema-0001.db"
-RUNNER = CliRunner()
-ENV = {
-    "IPSUNG_TODAY": TODAY_ISO,
-    "NO_COLOR": "1",
-    "COLUMNS": "120",
-    "IPSUNG_NO_INPUT": None,
-    "IPSUNG_DB": None,
-}
 
 # Personal data used below: none of it may ever reach the audit log, and anonymize/erase
 # must leave none of it in the file.
@@ -79,31 +78,6 @@ AT_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def cli(db: Path, *args, input: str = ""):
-    """The real CLI in-process on the database `db`; stdin is not a terminal."""
-    return RUNNER.invoke(
-        app, ["--db", str(db), *map(str, args)], input=input, env=ENV, catch_exceptions=False
-    )
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def as_json(result):
-    return json.loads(ok(result).stdout)
-
-
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def table_counts(db: Path) -> dict[str, int]:
@@ -547,12 +521,6 @@ print(" ".join(map(str, codes)))
 """
 
 
-def _process_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
-    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
-    return env
-
-
 def _contacts(db: Path) -> int:
     return query(db, "SELECT count(*) FROM contacts")[0][0]
 
@@ -569,7 +537,7 @@ def test_backup_while_another_process_writes(case_db, tmp_path):
     start = _contacts(case_db)
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(IPSUNG), str(case_db), str(stop)],
-        env=_process_env(),
+        env=process_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -1007,17 +975,11 @@ def test_files_are_owner_only_whatever_the_umask(tmp_path, permissive_umask):
 
 
 def test_installed_command_writes_owner_only_files_under_umask_022(tmp_path):
-    env = _process_env()
+    env = process_env()
     db = tmp_path / "data" / "ipsung.db"
 
     def run(*args):
-        r = subprocess.run(
-            [str(IPSUNG), "--db", str(db), *map(str, args)],
-            env=env,
-            capture_output=True,
-            text=True,
-            preexec_fn=lambda: os.umask(0o022),
-        )
+        r = run_installed(env, "--db", db, *args, preexec_fn=lambda: os.umask(0o022))
         assert r.returncode == 0, r.stderr
         return r
 
