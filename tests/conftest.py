@@ -3,6 +3,20 @@ CliRunner; a real PostgreSQL server of the tests' own for the team database (SPE
 
 Tests never depend on the real date: IPSUNG_TODAY fixes "today" for every command.
 
+The SQLite database of a test
+    `sqlite_template` migrates one empty database to head once per test session (through
+    ipsung itself, as a first write does), and `db_path` gives each test a byte copy of it,
+    owner-only (0600 in a 0700 folder) as ipsung makes it. A test that checks what happens
+    while there is no database yet (a read that creates nothing, the first write and its
+    permissions, a command that must not create one) is marked `@pytest.mark.no_db`: its
+    `db_path` does not exist when it starts. Databases a test names itself elsewhere in
+    tmp_path (old fixture files to upgrade, a newer schema to refuse, a fresh folder for
+    the permissions, the default data folder) are made by the test or the command, as ever.
+
+Markers
+    postgres  set below (pytest_collection_modifyitems) on every test that uses the server.
+    no_db     see above: the test starts without a database file.
+
 Helpers for the test modules (`from conftest import ...`): ok, doc, as_json, row_counts,
 one_error_line, assert_usage_error, invoke, cli, query, process_env, run_installed,
 run_workers and codes_of.
@@ -132,9 +146,46 @@ def run_installed(env: dict, *args, input: str | None = None, **popen):
     )
 
 
+# --- the SQLite database of a test -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> bytes:
+    """The bytes of an empty database at head, made once per session by ipsung itself."""
+    from ipsung.store import db
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "ipsung.db"
+    with db.session(db.resolve(str(path)), write=True):
+        pass
+    # The engine is closed: SQLite has checkpointed the WAL into the file and removed it.
+    companions = [p.name for p in path.parent.iterdir() if p != path]
+    assert companions == [], f"the template is not one file: {companions}"
+    return path.read_bytes()
+
+
+def copy_database(template: bytes, path: Path) -> Path:
+    """The template at `path`, owner-only in an owner-only folder, as a first write makes it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(template)
+    os.chmod(path, 0o600)
+    return path
+
+
+def _new_database(request, path: Path) -> Path:
+    """`path` holding an empty database at head, unless the test is marked no_db."""
+    if request.node.get_closest_marker("no_db") is None:
+        copy_database(request.getfixturevalue("sqlite_template"), path)
+    return path
+
+
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "data" / "ipsung.db"
+def db_path(tmp_path, request):
+    """The test's database file: an empty database at head (a copy of the template), or
+    no file at all for a test marked no_db."""
+    return _new_database(request, tmp_path / "data" / "ipsung.db")
 
 
 @pytest.fixture
@@ -383,11 +434,11 @@ def backend(request) -> str:
 
 @pytest.fixture
 def db_target(backend, tmp_path, request) -> str:
-    """The database of one test on its backend: a file path, or a fresh server database's
-    URL (the server is started only when a test asks for it)."""
+    """The database of one test on its backend: a file path (as `db_path` makes it), or a
+    fresh server database's URL (the server is started only when a test asks for it)."""
     if backend == "postgresql":
         return request.getfixturevalue("pg_url")
-    return str(tmp_path / "data" / "ipsung.db")
+    return str(_new_database(request, tmp_path / "data" / "ipsung.db"))
 
 
 @pytest.fixture
@@ -480,9 +531,11 @@ def codes_of(output: str) -> list[int]:
 
 
 def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "postgres: uses the throwaway PostgreSQL server (deselect: -m 'not postgres')"
-    )
+    for line in (
+        "postgres: uses the throwaway PostgreSQL server (deselect: -m 'not postgres')",
+        "no_db: the test starts without a database file (db_path does not exist yet)",
+    ):
+        config.addinivalue_line("markers", line)
 
 
 def pytest_collection_modifyitems(items):

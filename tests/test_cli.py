@@ -114,6 +114,7 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.no_db
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_help_of_every_command_has_an_example(run, command, db_path):
     """`--help` on every command and subcommand exits 0, shows its usage and an example."""
@@ -167,6 +168,7 @@ def test_unknown_option_is_one_error_line(run, args):
 # --- 2. screen ---------------------------------------------------------------------------------
 
 
+@pytest.mark.no_db
 def test_screen_eligible_human(run, db_path):
     """Eligible: exit 0, the verdict and one line per criterion; no database is touched."""
     r = ok(run(*screen_cmd()))
@@ -1007,6 +1009,7 @@ def test_show_human_names_the_diagnosis(team):
 # --- 7. reads before the first write --------------------------------------------------------------
 
 
+@pytest.mark.no_db
 @pytest.mark.parametrize(
     ("args", "code", "expected"),
     [
@@ -1038,6 +1041,7 @@ def test_read_before_the_database_exists(run, db_path, args, code, expected):
     assert not db_path.parent.exists()
 
 
+@pytest.mark.no_db
 def test_first_write_creates_the_database(run, db_path):
     assert not db_path.exists()
     ok(run("consultant", "add", "Mette Holm"))

@@ -24,11 +24,10 @@ def intake(db: Path, name: str, *extra: str) -> dict:
 
 
 @pytest.fixture
-def team_db(tmp_path) -> Path:
-    db = tmp_path / "data" / "ipsung.db"
-    ok(cli(db, "consultant", "add", "Mette Holm"))
-    ok(cli(db, "consultant", "add", "Jonas Berg"))
-    return db
+def team_db(db_path) -> Path:
+    ok(cli(db_path, "consultant", "add", "Mette Holm"))
+    ok(cli(db_path, "consultant", "add", "Jonas Berg"))
+    return db_path
 
 
 # --- 6. several processes at once -------------------------------------------------------------
@@ -71,10 +70,10 @@ def test_four_processes_log_200_contacts_at_once(team_db):
     assert query(team_db, "PRAGMA integrity_check") == [("ok",)]
 
 
-def test_intakes_racing_for_the_last_places_never_overfill(tmp_path):
+def test_intakes_racing_for_the_last_places_never_overfill(db_path):
     """Capacity is read and then written: four processes taking in at once must never
     give a consultant more than the max (read-then-write inside one write transaction)."""
-    db = tmp_path / "data" / "ipsung.db"
+    db = db_path
     ok(cli(db, "consultant", "add", "Mette Holm", "--max-caseload", "3"))
     ok(cli(db, "consultant", "add", "Jonas Berg", "--max-caseload", "2"))
     command_lists = [
@@ -173,8 +172,8 @@ class Writer:
         return self.lines
 
 
-def test_read_then_write_commands_succeed_while_another_process_writes(tmp_path):
-    db = tmp_path / "data" / "ipsung.db"
+def test_read_then_write_commands_succeed_while_another_process_writes(db_path, tmp_path):
+    db = db_path
     ok(cli(db, "consultant", "add", "Mette Holm", "--max-caseload", "6"))
     ok(cli(db, "consultant", "add", "Jonas Berg", "--max-caseload", "4"))
     first = intake(db, "Ung 0", "--consultant", "Mette Holm")["id"]
@@ -245,8 +244,8 @@ for line in sys.stdin:
 KILLS = 120
 
 
-def test_killed_writers_lose_nothing_acknowledged_and_never_corrupt(tmp_path):
-    db = tmp_path / "data" / "ipsung.db"
+def test_killed_writers_lose_nothing_acknowledged_and_never_corrupt(db_path, tmp_path):
+    db = db_path
     ok(cli(db, "consultant", "add", "Mette Holm"))
     case = intake(db, "Ung Crash")["id"]
     rng = random.Random(20261123)

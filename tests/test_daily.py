@@ -1075,6 +1075,7 @@ def test_demo_shows_something_everywhere(run):
     assert any(c["last_youth_contact"] for c in listed)
 
 
+@pytest.mark.no_db
 def test_demo_needs_participants(run, db_path):
     r = run("demo", "--participants", "0")
     assert r.exit_code == 2, r.output

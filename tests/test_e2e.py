@@ -9,8 +9,8 @@ from conftest import IPSUNG, TODAY_ISO, process_env, run_installed
 
 
 @pytest.fixture
-def proc_env(tmp_path):
-    return {**process_env(), "IPSUNG_DB": str(tmp_path / "ipsung.db")}
+def proc_env(db_path):
+    return {**process_env(), "IPSUNG_DB": str(db_path)}
 
 
 def test_installed_command_exists():

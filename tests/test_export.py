@@ -659,6 +659,7 @@ def test_a_full_disk_is_one_error_line_and_no_file(run, caseload, tmp_path, monk
 # --- no database yet, bad input, help ------------------------------------------------------------
 
 
+@pytest.mark.no_db
 def test_no_database_yet_gives_headers_and_creates_nothing(run, db_path, tmp_path):
     for identified in ([], ["--identified"]):
         r = ok(run("export", "participants", *identified))

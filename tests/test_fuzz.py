@@ -279,8 +279,8 @@ def invocations(out_dir: Path) -> st.SearchStrategy[list[str]]:
 # --- the test ---------------------------------------------------------------------------------
 
 
-def test_generated_commands_never_crash_or_leak(tmp_path):
-    db = tmp_path / "data" / "ipsung.db"
+def test_generated_commands_never_crash_or_leak(db_path, tmp_path):
+    db = db_path
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     demo = invoke("--db", db, "demo", env=CLI_ENV, input="", catch_exceptions=True)

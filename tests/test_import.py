@@ -216,6 +216,7 @@ def test_dry_run_checks_and_stores_nothing(team, tmp_path):
     assert "Karen Blixen" not in names
 
 
+@pytest.mark.no_db
 def test_dry_run_without_a_database_creates_none(run, db_path):
     result = run("import", "participants", str(SAMPLE), "--dry-run", "--add-consultants")
     assert result.exit_code == 0, result.stderr
@@ -224,6 +225,7 @@ def test_dry_run_without_a_database_creates_none(run, db_path):
     assert list(db_path.parent.parent.glob("data*")) == []
 
 
+@pytest.mark.no_db
 def test_dry_run_reports_problems_with_exit_2(run, tmp_path, db_path):
     text = SAMPLE.read_text(encoding="utf-8")
     bad = tmp_path / "bad.csv"

@@ -295,7 +295,7 @@ def main_template(tmp_path_factory):
 def main_cohort(run, db_path, main_template):
     """(run, case ids A-H) on a private copy of the main cohort's database."""
     folder, ids = main_template
-    shutil.copytree(folder, db_path.parent)
+    shutil.copytree(folder, db_path.parent, dirs_exist_ok=True)  # over the empty database
     return run, ids
 
 
@@ -480,6 +480,7 @@ def test_weekly_contact_rate_counts_full_calendar_weeks(team, monkeypatch):
 # --- empty and tiny cohorts --------------------------------------------------------------
 
 
+@pytest.mark.no_db
 def test_no_database_gives_empty_figures(run, db_path):
     for args in ([], ["--quarterly"], ["--by", "consultant"], ["--by", "referred-by"]):
         r = ok(run("outcomes", *args, "--json"))
@@ -1069,6 +1070,7 @@ def test_fidelity_rapid_job_search_100_days_scores_3(team):
     assert rapid["data"] == {"cases": 1}
 
 
+@pytest.mark.no_db
 def test_fidelity_on_an_empty_database(run, db_path):
     r = ok(run("fidelity", "--json"))
     assert "no database" in r.stderr

@@ -479,6 +479,7 @@ def test_report_replaces_an_existing_file_and_keeps_it_owner_only(run, tmp_path)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
+@pytest.mark.no_db
 def test_report_of_a_database_that_does_not_exist_yet(run, tmp_path, db_path):
     assert not db_path.exists()
     out = tmp_path / "udvalg.html"

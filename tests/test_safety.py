@@ -25,6 +25,7 @@ from conftest import (
     TODAY,
     as_json,
     cli,
+    copy_database,
     ok,
     process_env,
     query,
@@ -172,8 +173,8 @@ def build_cases(db: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "ipsung.db"
+def template(tmp_path_factory, sqlite_template) -> Path:
+    path = copy_database(sqlite_template, tmp_path_factory.mktemp("template") / "ipsung.db")
     build_cases(path)
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
     return path
@@ -190,10 +191,8 @@ def case_db(template, tmp_path) -> Path:
 
 
 @pytest.fixture
-def demo_db(tmp_path) -> Path:
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    path = folder / "ipsung.db"
+def demo_db(tmp_path, sqlite_template) -> Path:
+    path = copy_database(sqlite_template, tmp_path / "demo" / "ipsung.db")
     ok(cli(path, "demo"))
     return path
 
@@ -633,10 +632,8 @@ def test_check_finds_a_damaged_foreign_key(case_db):
 # --- 3. anonymize and erase ---------------------------------------------------------------
 
 
-def personal_case_db(folder: Path) -> Path:
+def personal_case_db(db: Path) -> Path:
     """Case 1 (NAME, CPR, goal, notes, an ended job) closed on 20-11-2026; case 2 open."""
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "ipsung.db"
     ok(cli(db, "consultant", "add", "Mette Holm"))
     assert intake(db, NAME, ["--cpr", CPR], "--goal", GOAL) == 1
     assert intake(db, OTHER_NAME, ["--birth-date", "01-05-2009"]) == 2
@@ -675,8 +672,8 @@ def assert_not_in_file(db: Path, texts: list[str]) -> None:
     ids=["anonymize", "erase"],
 )
 @pytest.mark.parametrize("answer", ["", "y\n"], ids=["no-input", "piped-yes"])
-def test_removal_without_yes_is_refused_off_a_terminal(tmp_path, args, answer):
-    db = personal_case_db(tmp_path / "data")
+def test_removal_without_yes_is_refused_off_a_terminal(db_path, args, answer):
+    db = personal_case_db(db_path)
     before = db.read_bytes()
     rows = audit_rows(db)
     r = cli(db, *args, input=answer)
@@ -687,8 +684,8 @@ def test_removal_without_yes_is_refused_off_a_terminal(tmp_path, args, answer):
     assert as_json(cli(db, "show", "1", "--json"))["name"] == NAME
 
 
-def test_anonymize_leaves_no_personal_text_and_keeps_the_statistics(tmp_path):
-    db = personal_case_db(tmp_path / "data")
+def test_anonymize_leaves_no_personal_text_and_keeps_the_statistics(db_path):
+    db = personal_case_db(db_path)
     outcomes_before = as_json(cli(db, "outcomes", "--json"))
     shown_before = as_json(cli(db, "show", "1", "--json"))
     assert_in_file(db, REMOVED + [OTHER_NAME, OTHER_NOTE])  # the test can fail
@@ -726,8 +723,8 @@ def test_anonymize_leaves_no_personal_text_and_keeps_the_statistics(tmp_path):
     assert_no_personal_data_in_audit(db)
 
 
-def test_anonymize_twice_changes_nothing_more(tmp_path):
-    db = personal_case_db(tmp_path / "data")
+def test_anonymize_twice_changes_nothing_more(db_path):
+    db = personal_case_db(db_path)
     ok(cli(db, "anonymize", "--closed-before", "21-11-2026", "--yes"))
     rows = audit_rows(db)
     listed = as_json(cli(db, "list", "--status", "all", "--json"))
@@ -737,8 +734,8 @@ def test_anonymize_twice_changes_nothing_more(tmp_path):
     assert all(x["command"] != "anonymize" for x in audit_rows(db)[len(rows) :])
 
 
-def test_erase_removes_the_case_and_keeps_its_audit_rows(tmp_path):
-    db = personal_case_db(tmp_path / "data")
+def test_erase_removes_the_case_and_keeps_its_audit_rows(db_path):
+    db = personal_case_db(db_path)
     ok(cli(db, "show", "1"))
     assert_in_file(db, REMOVED)
     audit_before = [r for r in audit_rows(db) if r["participant_id"] == 1]
