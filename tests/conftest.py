@@ -15,7 +15,13 @@ The SQLite database of a test
 
 Markers
     postgres  set below (pytest_collection_modifyitems) on every test that uses the server.
+    slow      set in the test modules (on a test, or on a whole module): a test that runs
+              other processes for half a second or more (several writers at once,
+              processes killed half-way, the installed command at a terminal) or searches
+              with generated input (the fuzz test).
     no_db     see above: the test starts without a database file.
+    The quick loop is `pytest -m "not slow and not postgres"`; plain `pytest` runs
+    everything.
 
 Helpers for the test modules (`from conftest import ...`): ok, doc, as_json, row_counts,
 one_error_line, assert_usage_error, invoke, cli, query, process_env, run_installed,
@@ -542,14 +548,16 @@ def codes_of(output: str) -> list[int]:
 def pytest_configure(config):
     for line in (
         "postgres: uses the throwaway PostgreSQL server (deselect: -m 'not postgres')",
+        "slow: runs other processes for half a second or more, or searches generated "
+        "input (the quick loop: -m 'not slow and not postgres')",
         "no_db: the test starts without a database file (db_path does not exist yet)",
     ):
         config.addinivalue_line("markers", line)
 
 
 def pytest_collection_modifyitems(items):
-    """Mark every test that needs the server, so that `pytest -m 'not postgres'` is the
-    quick SQLite-only loop (the PostgreSQL half roughly doubles the suite's time)."""
+    """Mark every test that needs the server, so that `pytest -m 'not postgres'` runs the
+    SQLite half alone (the PostgreSQL half roughly doubles the suite's time)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec is not None else None

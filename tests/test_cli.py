@@ -1095,6 +1095,7 @@ def finish(child: pexpect.spawn) -> tuple[str, int]:
     return output, child.exitstatus
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["consultant", "list"], ["list"], ["show", "1"]], ids=" ".join)
 def test_no_color_is_honoured_at_a_terminal(caseload, args):
     """NO_COLOR set: no ANSI escape codes even when stdout is a terminal."""
@@ -1104,6 +1105,7 @@ def test_no_color_is_honoured_at_a_terminal(caseload, args):
     assert "\x1b[" not in output, repr(output)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["--no-input", "IPSUNG_NO_INPUT"])
 def test_no_input_at_a_terminal_never_prompts(team, db_path, how):
     """At a terminal, --no-input or IPSUNG_NO_INPUT=1 turns a missing value into exit 2."""
@@ -1119,6 +1121,7 @@ def test_no_input_at_a_terminal_never_prompts(team, db_path, how):
     assert row_counts(team) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["ctrl-c", "ctrl-d"])
 def test_at_a_terminal_intake_prompts_and_abort_stores_nothing(team, key):
     """The control for the test above: without --no-input the terminal is asked. Ctrl-C or

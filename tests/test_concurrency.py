@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import ELIGIBLE, cli, codes_of, ok, process_env, query, run_workers
 
+pytestmark = pytest.mark.slow  # every test here runs several processes for seconds
+
 
 def intake(db: Path, name: str, *extra: str) -> dict:
     args = ["intake", "--name", name, "--birth-date", "14-03-2010"]

@@ -17,6 +17,7 @@ def test_installed_command_exists():
     assert IPSUNG.exists(), f"ipsung is not installed beside {sys.executable}"
 
 
+@pytest.mark.slow
 def test_interactive_intake_at_a_terminal(proc_env):
     assert run_installed(proc_env, "consultant", "add", "Mette Holm").returncode == 0
     child = pexpect.spawn(str(IPSUNG), ["intake"], env=proc_env, encoding="utf-8", timeout=20)
@@ -63,6 +64,7 @@ def test_missing_value_without_a_terminal_is_exit_2_at_once(proc_env):
     assert "Traceback" not in r.stderr + r.stdout
 
 
+@pytest.mark.slow
 def test_json_is_one_document_and_errors_are_one_line(proc_env):
     run_installed(proc_env, "consultant", "add", "Mette Holm")
     r = run_installed(proc_env, "consultant", "list", "--json")

@@ -279,6 +279,7 @@ def invocations(out_dir: Path) -> st.SearchStrategy[list[str]]:
 # --- the test ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_generated_commands_never_crash_or_leak(db_path, tmp_path):
     db = db_path
     out_dir = tmp_path / "out"

@@ -609,6 +609,7 @@ def test_a_bad_url_is_exit_2_without_the_password(url, tmp_path, monkeypatch):
     _bad(["info", "--json"], "Hemmelig-Ko-31")
 
 
+@pytest.mark.slow
 def test_the_installed_command_on_a_wrong_password(pg_server, tmp_path):
     """The real process: exit 2, one line on stderr, no traceback, no password."""
     wrong = "Forkert-Hest-77"
@@ -649,6 +650,7 @@ def test_an_empty_database_gets_the_schema_on_first_use(pg_empty_url, tmp_path, 
     assert sql(pg_empty_url, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
 
 
+@pytest.mark.slow
 def test_two_processes_opening_an_empty_database_at_once(pg_empty_url, tmp_path):
     outputs = run_workers(
         pg_empty_url, [[["consultant", "add", f"Konsulent {w}"]] for w in range(4)], tmp_path
@@ -729,6 +731,7 @@ def test_write_transactions_hold_the_write_lock(pg_url):
 # --- 3c. races, decided by the database -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_intakes_racing_for_the_last_place(brun, db_target, tmp_path):
     """Four intakes at the same moment for one free place: exactly one is stored, the
     others are refused for capacity (exit 1)."""
@@ -746,6 +749,7 @@ def test_intakes_racing_for_the_last_place(brun, db_target, tmp_path):
     ok(brun("check"))
 
 
+@pytest.mark.slow
 def test_four_processes_log_200_contacts_at_once(brun, db_target, tmp_path):
     ok(brun("consultant", "add", "Mette Holm"))
     cases = [as_json(brun(*intake_args(f"Ung {i}"), "--json"))["id"] for i in range(4)]

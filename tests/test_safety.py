@@ -531,6 +531,7 @@ def _wait_until(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_backup_while_another_process_writes(case_db, tmp_path):
     stop = tmp_path / "stop"
     start = _contacts(case_db)
@@ -971,6 +972,7 @@ def test_files_are_owner_only_whatever_the_umask(tmp_path, permissive_umask):
     assert mode(tmp_path / "backup.db.key") == 0o600
 
 
+@pytest.mark.slow
 def test_installed_command_writes_owner_only_files_under_umask_022(tmp_path):
     env = process_env()
     db = tmp_path / "data" / "ipsung.db"
