@@ -269,11 +269,13 @@ def intake_args(name: str = "Sofie Jensen", birth: str = "14-03-2010", *extra: s
 
 # --- a throwaway PostgreSQL server (SPEC §12) -----------------------------------------------------
 #
-# Started once per test session when PostgreSQL's server programs are installed: initdb in a
-# fresh temporary folder (as an unprivileged user when the tests run as root, since the
-# server refuses to run as root), listening only on a Unix socket in that folder (no TCP),
-# and stopped and deleted at the end. Each test gets its own database, copied from a
-# template that already holds the schema (CREATE DATABASE … TEMPLATE takes milliseconds).
+# Started once per test session (once per xdist worker) when PostgreSQL's server programs are
+# installed: initdb in a fresh temporary folder of its own (as an unprivileged user when the
+# tests run as root, since the server refuses to run as root), listening only on a Unix
+# socket in that folder (no TCP), and stopped and deleted at the end. Each test gets its own
+# database, copied from a template that already holds the schema (CREATE DATABASE …
+# TEMPLATE). The folder is in memory (/dev/shm) where there is one: a database is some 300
+# files, and copying and dropping one per test takes 0.03 s there against 0.2 s on a disk.
 
 PG_ROLE = "ipsung_team"  # an ordinary role, as a team's would be: no superuser powers
 PG_PASSWORD_ROLE = "ipsung_pw"  # the one role that must give a password
@@ -304,10 +306,16 @@ def _pg_bin_dir() -> Path | None:
     return None
 
 
+def _server_parent() -> str | None:
+    """Where the server's folder goes: memory if the machine has it, else the temp folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 class PgServer:
     def __init__(self, bin_dir: Path):
         self.bin = bin_dir
-        self.folder = Path(tempfile.mkdtemp(prefix="ipsung-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="ipsung-pg-", dir=_server_parent()))
         self.data = self.folder / "data"
         self.socket_dir = self.folder  # short: a socket path must stay under 108 bytes
         self.port = 5432  # only names the socket file; nothing listens on TCP
@@ -351,7 +359,8 @@ class PgServer:
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
             f"-p {self.port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=100"
+            # Each copied database writes its pages to the WAL: keep the WAL (in memory) small.
+            "-c max_connections=100 -c max_wal_size=64MB -c min_wal_size=32MB"
         )
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
