@@ -21,7 +21,9 @@ Markers
               with generated input (the fuzz test).
     no_db     see above: the test starts without a database file.
     The quick loop is `pytest -m "not slow and not postgres"`; plain `pytest` runs
-    everything.
+    everything. pyproject's addopts runs the tests on every core (pytest-xdist, `-n auto`):
+    each worker has its own tmp folders, SQLite template and PostgreSQL server (in a
+    folder of its own, socket included). `-n 0` runs them in this one process.
 
 Helpers for the test modules (`from conftest import ...`): ok, doc, as_json, row_counts,
 one_error_line, assert_usage_error, invoke, cli, query, process_env, run_installed,
