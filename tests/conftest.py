@@ -1,18 +1,51 @@
-"""Shared fixtures: a real SQLite file in tmp_path and the real CLI through CliRunner;
-a real PostgreSQL server of the tests' own for the team database (SPEC §12).
+"""Shared fixtures and helpers: a real SQLite file in tmp_path and the real CLI through
+CliRunner; a real PostgreSQL server of the tests' own for the team database (SPEC §12).
 
 Tests never depend on the real date: IPSUNG_TODAY fixes "today" for every command.
+
+The SQLite database of a test
+    `sqlite_template` migrates one empty database to head once per test session (through
+    ipsung itself, as a first write does), and `db_path` gives each test a byte copy of it,
+    owner-only (0600 in a 0700 folder) as ipsung makes it. A test that checks what happens
+    while there is no database yet (a read that creates nothing, the first write and its
+    permissions, a command that must not create one) is marked `@pytest.mark.no_db`: its
+    `db_path` does not exist when it starts. Databases a test names itself elsewhere in
+    tmp_path (old fixture files to upgrade, a newer schema to refuse, a fresh folder for
+    the permissions, the default data folder) are made by the test or the command, as ever.
+
+Markers
+    postgres  set below (pytest_collection_modifyitems) on every test that uses the server.
+    slow      set in the test modules (on a test, or on a whole module): a test that runs
+              other processes for half a second or more (several writers at once,
+              processes killed half-way, the installed command at a terminal) or searches
+              with generated input (the fuzz test).
+    no_db     see above: the test starts without a database file.
+    The quick loop is `pytest -m "not slow and not postgres"`; plain `pytest` runs
+    everything. pyproject's addopts runs the tests on every core (pytest-xdist, `-n auto`):
+    each worker has its own tmp folders, SQLite template and PostgreSQL server (in a
+    folder of its own, socket included). `-n 0` runs them in this one process.
+
+Helpers for the test modules (`from conftest import ...`): ok, doc, as_json, row_counts,
+one_error_line, assert_usage_error, invoke, cli, query, process_env, run_installed,
+run_workers and codes_of.
 """
 
+import functools
+import json
 import os
 import pwd
 import shutil
+import sqlite3
 import subprocess
+import sys
 import tempfile
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from ipsung.cli import app
@@ -20,6 +53,15 @@ from ipsung.store.weeks import WEEK_INDEX
 
 TODAY = date(2026, 11, 23)  # a Monday
 TODAY_ISO = TODAY.isoformat()
+IPSUNG = Path(sys.executable).parent / "ipsung"  # the installed command
+# The commands' environment for tests that name the database with --db.
+CLI_ENV = {
+    "IPSUNG_TODAY": TODAY_ISO,
+    "NO_COLOR": "1",
+    "COLUMNS": "120",
+    "IPSUNG_NO_INPUT": None,
+    "IPSUNG_DB": None,
+}
 
 
 def _not_the_week_index(obj, name, type_, reflected, compare_to):
@@ -30,9 +72,137 @@ def _not_the_week_index(obj, name, type_, reflected, compare_to):
 COMPARE_OPTIONS = {"compare_type": True, "include_object": _not_the_week_index}
 
 
+# --- running the CLI -------------------------------------------------------------------------
+
+# typer's CliRunner turns the Typer app into its click command on every invoke: about 16 ms
+# of reading signatures, a third of the in-process CLI tests' time. The command is the same
+# every time, so it is made once per test process (the installed command makes it once per
+# run). Should typer rename this function, the line does nothing and the tests are slower.
+typer.testing._get_command = functools.cache(typer.main.get_command)
+
+
+def invoke(*args, input: str | None = None, env: dict | None = None, catch_exceptions=False):
+    """The real CLI in this process: invoke('intake', '--name', ...) -> Result, with stdout
+    and stderr apart. Exceptions propagate unless catch_exceptions."""
+    return CliRunner().invoke(
+        app, [str(a) for a in args], input=input, env=env, catch_exceptions=catch_exceptions
+    )
+
+
+def cli(db: Path | str, *args, input: str = ""):
+    """The real CLI on the database `db`; stdin is not a terminal."""
+    return invoke("--db", db, *args, input=input, env=CLI_ENV)
+
+
+def ok(result):
+    """Exit 0 and no traceback; the result."""
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    return result
+
+
+def doc(result):
+    """The one JSON document on stdout (json.loads fails on anything more)."""
+    return json.loads(result.stdout)
+
+
+def as_json(result):
+    """The JSON document of a command that succeeded."""
+    return doc(ok(result))
+
+
+def row_counts(run, *db: str) -> dict[str, int]:
+    """Row counts per table (audit log included), from `info --json`."""
+    return as_json(run(*db, "info", "--json"))["rows"]
+
+
+def one_error_line(result, *needles: str, stdout: str | None = None) -> str:
+    """Exactly one line on stderr, `Error: ...`, holding every needle, and no traceback;
+    with `stdout`, what stdout must be. The line."""
+    assert "Traceback" not in result.output
+    if stdout is not None:
+        assert result.stdout == stdout, result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0], result.stderr
+    return lines[0]
+
+
+def assert_usage_error(result, *needles: str) -> str:
+    """Exit 2 and one error line holding every needle; the line."""
+    assert result.exit_code == 2, result.output
+    return one_error_line(result, *needles)
+
+
+def query(db: Path | str, sql: str, *params) -> list[tuple]:
+    """Rows of one statement, read from the SQLite file with sqlite3 (not via ipsung)."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def process_env(home: Path | None = None) -> dict:
+    """This process's environment without ipsung's settings, at the tests' fixed today;
+    with `home`, a data folder of the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
+    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
+    if home is not None:
+        env["XDG_DATA_HOME"] = str(home / "xdg")
+    return env
+
+
+def run_installed(env: dict, *args, input: str | None = None, **popen):
+    """The installed `ipsung` in a process of its own -> CompletedProcess (text)."""
+    return subprocess.run(
+        [str(IPSUNG), *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        **popen,
+    )
+
+
+# --- the SQLite database of a test -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> bytes:
+    """The bytes of an empty database at head, made once per session by ipsung itself."""
+    from ipsung.store import db
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "ipsung.db"
+    with db.session(db.resolve(str(path)), write=True):
+        pass
+    # The engine is closed: SQLite has checkpointed the WAL into the file and removed it.
+    companions = [p.name for p in path.parent.iterdir() if p != path]
+    assert companions == [], f"the template is not one file: {companions}"
+    return path.read_bytes()
+
+
+def copy_database(template: bytes, path: Path) -> Path:
+    """The template at `path`, owner-only in an owner-only folder, as a first write makes it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(template)
+    os.chmod(path, 0o600)
+    return path
+
+
+def _new_database(request, path: Path) -> Path:
+    """`path` holding an empty database at head, unless the test is marked no_db."""
+    if request.node.get_closest_marker("no_db") is None:
+        copy_database(request.getfixturevalue("sqlite_template"), path)
+    return path
+
+
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "data" / "ipsung.db"
+def db_path(tmp_path, request):
+    """The test's database file: an empty database at head (a copy of the template), or
+    no file at all for a test marked no_db."""
+    return _new_database(request, tmp_path / "data" / "ipsung.db")
 
 
 @pytest.fixture
@@ -62,11 +232,6 @@ def command_env(monkeypatch, target: str, **extra: str) -> dict:
 @pytest.fixture
 def run(env):
     """run('intake', '--name', ...) -> Result, with stdout and stderr apart."""
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
-
     return invoke
 
 
@@ -106,11 +271,13 @@ def intake_args(name: str = "Sofie Jensen", birth: str = "14-03-2010", *extra: s
 
 # --- a throwaway PostgreSQL server (SPEC §12) -----------------------------------------------------
 #
-# Started once per test session when PostgreSQL's server programs are installed: initdb in a
-# fresh temporary folder (as an unprivileged user when the tests run as root, since the
-# server refuses to run as root), listening only on a Unix socket in that folder (no TCP),
-# and stopped and deleted at the end. Each test gets its own database, copied from a
-# template that already holds the schema (CREATE DATABASE … TEMPLATE takes milliseconds).
+# Started once per test session (once per xdist worker) when PostgreSQL's server programs are
+# installed: initdb in a fresh temporary folder of its own (as an unprivileged user when the
+# tests run as root, since the server refuses to run as root), listening only on a Unix
+# socket in that folder (no TCP), and stopped and deleted at the end. Each test gets its own
+# database, copied from a template that already holds the schema (CREATE DATABASE …
+# TEMPLATE). The folder is in memory (/dev/shm) where there is one: a database is some 300
+# files, and copying and dropping one per test takes 0.03 s there against 0.2 s on a disk.
 
 PG_ROLE = "ipsung_team"  # an ordinary role, as a team's would be: no superuser powers
 PG_PASSWORD_ROLE = "ipsung_pw"  # the one role that must give a password
@@ -141,10 +308,16 @@ def _pg_bin_dir() -> Path | None:
     return None
 
 
+def _server_parent() -> str | None:
+    """Where the server's folder goes: memory if the machine has it, else the temp folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 class PgServer:
     def __init__(self, bin_dir: Path):
         self.bin = bin_dir
-        self.folder = Path(tempfile.mkdtemp(prefix="ipsung-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="ipsung-pg-", dir=_server_parent()))
         self.data = self.folder / "data"
         self.socket_dir = self.folder  # short: a socket path must stay under 108 bytes
         self.port = 5432  # only names the socket file; nothing listens on TCP
@@ -188,7 +361,8 @@ class PgServer:
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
             f"-p {self.port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=100"
+            # Each copied database writes its pages to the WAL: keep the WAL (in memory) small.
+            "-c max_connections=100 -c max_wal_size=64MB -c min_wal_size=32MB"
         )
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
@@ -286,22 +460,17 @@ def backend(request) -> str:
 
 @pytest.fixture
 def db_target(backend, tmp_path, request) -> str:
-    """The database of one test on its backend: a file path, or a fresh server database's
-    URL (the server is started only when a test asks for it)."""
+    """The database of one test on its backend: a file path (as `db_path` makes it), or a
+    fresh server database's URL (the server is started only when a test asks for it)."""
     if backend == "postgresql":
         return request.getfixturevalue("pg_url")
-    return str(tmp_path / "data" / "ipsung.db")
+    return str(_new_database(request, tmp_path / "data" / "ipsung.db"))
 
 
 @pytest.fixture
 def brun(db_target, tmp_path, monkeypatch):
     """Like `run`, on the backend of the test: runs once with a file, once with a server."""
     point_at(monkeypatch, db_target, tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
-
     return invoke
 
 
@@ -313,15 +482,93 @@ def bteam(brun):
     return brun
 
 
+# --- racing processes (SQLite in test_concurrency.py, PostgreSQL in test_postgres.py) -----------
+#
+# Each worker loads ipsung, says "ready", waits until all are released at once, then runs its
+# commands in-process through the real CLI and reports every exit code.
+
+# Exit 1 is a refusal the race may rightly end in (the last free place taken); anything
+# else but 0 is a failure. A --json command that succeeded reports its document.
+WORKER = r"""
+import json, sys
+from typer.testing import CliRunner
+from ipsung.cli import app
+import ipsung.usecases.casework, ipsung.store.db, ipsung.models, ipsung.usecases.consultants  # load before the start
+
+target, commands = sys.argv[1], json.loads(sys.argv[2])
+runner = CliRunner()
+print("ready", flush=True)
+sys.stdin.readline()
+codes = []
+for args in commands:
+    r = runner.invoke(app, ["--db", target, *args], input="")
+    codes.append(r.exit_code)
+    if r.exit_code == 1:
+        print("refused", json.dumps(args), r.stderr.strip()[-300:], flush=True)
+    elif r.exit_code != 0:
+        print("failed", r.exit_code, json.dumps(args), r.stderr.strip()[-300:], flush=True)
+    elif "--json" in args:
+        print("result", r.stdout.replace("\n", " "), flush=True)
+print("codes", json.dumps(codes), flush=True)
+"""
+
+
+def run_workers(
+    target: str, command_lists: list, home: Path | None = None, timeout: float = 180
+) -> list[str]:
+    """Start one worker per command list on the database `target`, release them together,
+    and return their outputs; a crash, a traceback or a failure fails the test."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, target, json.dumps(commands)],
+            env=process_env(home),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for commands in command_lists
+    ]
+    try:
+        for w in workers:
+            line = w.stdout.readline()
+            assert line.strip() == "ready", (line, w.stderr.read() if w.poll() is not None else "")
+        for w in workers:  # all at once
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        outputs = [w.communicate(timeout=timeout) for w in workers]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+    for w, (out, err) in zip(workers, outputs, strict=True):
+        assert w.returncode == 0, err
+        assert "Traceback" not in out + err and "failed" not in out, out + err
+    return [out for out, _err in outputs]
+
+
+def codes_of(output: str) -> list[int]:
+    line = next(line for line in output.splitlines() if line.startswith("codes "))
+    return json.loads(line.removeprefix("codes "))
+
+
+# --- markers -------------------------------------------------------------------------------------
+
+
 def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "postgres: uses the throwaway PostgreSQL server (deselect: -m 'not postgres')"
-    )
+    for line in (
+        "postgres: uses the throwaway PostgreSQL server (deselect: -m 'not postgres')",
+        "slow: runs other processes for half a second or more, or searches generated "
+        "input (the quick loop: -m 'not slow and not postgres')",
+        "no_db: the test starts without a database file (db_path does not exist yet)",
+    ):
+        config.addinivalue_line("markers", line)
 
 
 def pytest_collection_modifyitems(items):
-    """Mark every test that needs the server, so that `pytest -m 'not postgres'` is the
-    quick SQLite-only loop (the PostgreSQL half roughly doubles the suite's time)."""
+    """Mark every test that needs the server, so that `pytest -m 'not postgres'` runs the
+    SQLite half alone (the PostgreSQL half roughly doubles the suite's time)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec is not None else None

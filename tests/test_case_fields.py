@@ -5,14 +5,9 @@ value given on purpose."""
 import json
 
 import pytest
+from conftest import ok
 
 SIGNS = ["--substance", "A", "--motivated", "--normal-cognition"]
-
-
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
 
 
 def take_in(run, *extra: str, birth: str = "01-01-2010", referral: str = "02-11-2026"):

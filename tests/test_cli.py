@@ -5,12 +5,12 @@ Sections: help and usage; screen; consultants; intake; bad input; list and show;
 before the first write; plain output; at a real terminal (pexpect).
 """
 
-import json
 import os
 import sys
 
 import pexpect
 import pytest
+from conftest import assert_usage_error, doc, ok, row_counts
 
 from ipsung import __version__
 
@@ -31,34 +31,6 @@ CRITERIA = ["age", "target_group", "substance_use", "motivation", "cognition"]
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
-
-
-def doc(r):
-    """The one JSON document on stdout (json.loads fails on anything more)."""
-    return json.loads(r.stdout)
-
-
-def rows(run) -> dict:
-    """Row counts per table, from `info --json`."""
-    return doc(ok(run("info", "--json")))["rows"]
-
-
-def assert_usage_error(r, *needles: str) -> str:
-    """Exit 2, exactly one line on stderr starting `Error:` that holds every needle."""
-    assert r.exit_code == 2, r.output
-    assert "Traceback" not in r.output
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith("Error:"), r.stderr
-    for needle in needles:
-        assert needle in lines[0], r.stderr
-    return lines[0]
 
 
 def screen_cmd(*extra: str, birth_date: str | None = "14-03-2010", **drop: bool) -> list[str]:
@@ -144,6 +116,7 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.no_db
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_help_of_every_command_has_an_example(run, command, db_path):
     """`--help` on every command and subcommand exits 0, shows its usage and an example."""
@@ -197,6 +170,7 @@ def test_unknown_option_is_one_error_line(run, args):
 # --- 2. screen ---------------------------------------------------------------------------------
 
 
+@pytest.mark.no_db
 def test_screen_eligible_human(run, db_path):
     """Eligible: exit 0, the verdict and one line per criterion; no database is touched."""
     r = ok(run(*screen_cmd()))
@@ -427,9 +401,9 @@ def test_consultant_list_human(team):
 @pytest.mark.parametrize("name", ["Mette Holm", "mette holm", "METTE HOLM", "  Mette   Holm "])
 def test_consultant_duplicate_name(team, name):
     """A name already in use, in any case or spacing: exit 2, nothing added."""
-    before = rows(team)
+    before = row_counts(team)
     assert_usage_error(team("consultant", "add", name))
-    assert rows(team) == before
+    assert row_counts(team) == before
     assert len(consultants(team)) == 2
 
 
@@ -437,16 +411,16 @@ def test_consultant_duplicate_name(team, name):
 def test_consultant_empty_name(run, name):
     """An empty name: exit 2, nothing stored."""
     ok(run("consultant", "add", "Mette Holm"))
-    before = rows(run)
+    before = row_counts(run)
     assert_usage_error(run("consultant", "add", name))
-    assert rows(run) == before
+    assert row_counts(run) == before
 
 
 def test_consultant_add_negative_max(run):
     ok(run("consultant", "add", "Mette Holm"))
-    before = rows(run)
+    before = row_counts(run)
     assert_usage_error(run("consultant", "add", "Jonas Berg", "--max-caseload", "-1"))
-    assert rows(run) == before
+    assert row_counts(run) == before
     assert list(consultants(run)) == ["Mette Holm"]
 
 
@@ -467,9 +441,9 @@ def test_consultant_set_max(team):
 )
 def test_consultant_set_max_negative(team, args):
     """A negative max: exit 2, the max is unchanged."""
-    before = rows(team)
+    before = row_counts(team)
     assert_usage_error(team(*args))
-    assert rows(team) == before
+    assert row_counts(team) == before
     assert consultants(team)["Mette Holm"]["max_caseload"] == 17
 
 
@@ -484,9 +458,9 @@ def test_consultant_set_max_negative(team, args):
 )
 def test_unknown_consultant(team, args):
     """An unknown consultant: exit 2 naming the one typed, nothing changed."""
-    before = rows(team)
+    before = row_counts(team)
     assert_usage_error(team(*args), "Nobody")
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 def test_unknown_consultant_hint_stays_one_short_line(run):
@@ -518,11 +492,11 @@ def test_unknown_consultant_hint_stays_one_short_line(run):
 def test_deactivate_refused_while_cases_are_open(team):
     """`deactivate` refuses (exit 1) while the consultant has open cases."""
     take_in(team, "--consultant", "Jonas Berg")
-    before = rows(team)
+    before = row_counts(team)
     r = team("consultant", "deactivate", "Jonas Berg")
     assert r.exit_code == 1, r.output
     assert r.stderr.startswith("Error:") and "open" in r.stderr
-    assert rows(team) == before
+    assert row_counts(team) == before
     assert consultants(team)["Jonas Berg"]["active"] is True
 
 
@@ -534,10 +508,10 @@ def test_deactivate_without_open_cases(team):
     assert listed["Jonas Berg"]["active"] is True
     # Mette had the most free places; inactive, she is not chosen.
     assert take_in(team)["consultant"] == "Jonas Berg"
-    before = rows(team)
+    before = row_counts(team)
     r = team(*intake_cmd("--consultant", "Mette Holm", name="Ida Nielsen"))
     assert r.exit_code != 0, r.output
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 # --- 4. intake -----------------------------------------------------------------------------
@@ -569,13 +543,13 @@ def test_intake_referral_date_defaults_to_today(team):
 
 def test_intake_not_eligible_stores_nothing(team):
     """Not eligible: exit 1, reasons printed, nothing stored (no row anywhere)."""
-    before = rows(team)
+    before = row_counts(team)
     r = team(*intake_cmd(motivated="--not-motivated"))
     assert r.exit_code == 1, r.output
     assert "motivation" in r.output
     assert "Traceback" not in r.output
     assert list_json(team, "--status", "all") == []
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 @pytest.mark.parametrize(
@@ -585,21 +559,21 @@ def test_intake_not_eligible_stores_nothing(team):
 def test_intake_empty_value_is_a_wrong_value(team, option, field):
     """`--substance ''` is a value that is not a level (exit 2, the option named), not a
     missing one, and never an internal error (found by the fuzz test)."""
-    before = rows(team)
+    before = row_counts(team)
     r = team(*intake_cmd(**{field: ""}))
     assert r.exit_code == 2, r.output
     assert option in r.stderr and "internal error" not in r.stderr
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 def test_intake_not_eligible_json(team):
     """Refused with --json: still exactly one JSON document on stdout, and nothing stored."""
-    before = rows(team)
+    before = row_counts(team)
     r = team(*intake_cmd("--json", birth_date="01-01-2005"))
     assert r.exit_code == 1, r.output
     refused = doc(r)
     assert refused.get("eligible") is False
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 def test_intake_override_stores_the_reason(team):
@@ -617,12 +591,12 @@ def test_intake_override_stores_the_reason(team):
 def test_intake_full_consultant_refused_naming_free_places(team):
     """The named consultant is full: exit 1, names consultants with free places, stores nothing."""
     fill_jonas(team)
-    before = rows(team)
+    before = row_counts(team)
     r = team(*intake_cmd("--consultant", "Jonas Berg"))
     assert r.exit_code == 1, r.output
     assert "Mette Holm" in r.stderr
     assert "Traceback" not in r.output
-    assert rows(team) == before
+    assert row_counts(team) == before
     assert len(list_json(team, "--status", "all")) == 2
 
 
@@ -654,11 +628,11 @@ def test_intake_whole_team_full(team):
     ok(team("consultant", "set-max", "Jonas Berg", "1"))
     take_in(team, name="Ida Nielsen")
     take_in(team, name="Emil Hansen")
-    before = rows(team)
+    before = row_counts(team)
     r = team(*intake_cmd())
     assert r.exit_code == 1, r.output
     assert "--waitlist" in r.stderr
-    assert rows(team) == before
+    assert row_counts(team) == before
     case = take_in(team, "--waitlist")
     assert case["status"] == "waitlisted" and case["consultant"] is None
     assert [c["id"] for c in list_json(team, "--status", "waitlisted")] == [case["id"]]
@@ -669,13 +643,13 @@ def test_override_never_lifts_a_max(team, named):
     """`--override` is for screening only: a full consultant or team still refuses."""
     fill_jonas(team)
     ok(team("consultant", "set-max", "Mette Holm", "0"))
-    before = rows(team)
+    before = row_counts(team)
     extra = ["--consultant", "Jonas Berg"] if named else []
     for motivated in ("--motivated", "--not-motivated"):
         r = team(*intake_cmd(*extra, "--override", "needs it", motivated=motivated))
         assert r.exit_code == 1, r.output
         assert "Traceback" not in r.output
-    assert rows(team) == before
+    assert row_counts(team) == before
     listed = consultants(team)
     assert listed["Jonas Berg"]["open_cases"] == 2
     assert listed["Mette Holm"]["open_cases"] == 0
@@ -692,9 +666,9 @@ def test_intake_track(team):
 
 
 def test_intake_future_referral_date(team):
-    before = rows(team)
+    before = row_counts(team)
     assert_usage_error(team(*intake_cmd(referral_date="24-11-2026")), "--referral-date")
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 def test_intake_with_cpr(team):
@@ -720,7 +694,7 @@ MISSING = [
 def test_intake_missing_required_value(team, monkeypatch, mode, fields, option):
     """No terminal (CliRunner), --no-input or IPSUNG_NO_INPUT=1: a missing required value is
     exit 2 at once, naming the option; no prompt (an empty stdin would abort with 130)."""
-    before = rows(team)
+    before = row_counts(team)
     args = intake_cmd(**fields)
     if mode == "--no-input":
         args = ["--no-input", *args]
@@ -729,7 +703,7 @@ def test_intake_missing_required_value(team, monkeypatch, mode, fields, option):
     r = team(*args)
     assert_usage_error(r, option)
     assert r.stdout == ""
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
 def test_intake_missing_birth_date_names_cpr_too(team):
@@ -767,30 +741,30 @@ def caseload(team):
 @pytest.mark.parametrize(("args", "needle"), BAD_INTAKE)
 def test_intake_bad_input(caseload, args, needle):
     """Each bad value: exit 2, one clear `Error:` line naming it, no traceback, nothing stored."""
-    before = rows(caseload)
+    before = row_counts(caseload)
     assert_usage_error(caseload(*args), needle)
-    assert rows(caseload) == before
+    assert row_counts(caseload) == before
 
 
 @pytest.mark.parametrize("cpr", ["320110-1234", "3201101234", "311310-4567"])
 def test_intake_cpr_with_impossible_date(caseload, cpr):
     """A CPR number that holds no date: exit 2, nothing stored, the digits never echoed."""
-    before = rows(caseload)
+    before = row_counts(caseload)
     r = caseload(*intake_cmd("--cpr", cpr, birth_date=None))
     assert_usage_error(r, "--cpr")
     assert cpr not in r.output and cpr.replace("-", "") not in r.output
     assert cpr[:6] not in r.output and cpr[-4:] not in r.output
-    assert rows(caseload) == before
+    assert row_counts(caseload) == before
 
 
 @pytest.mark.parametrize("cpr", [CPR, CPR_DIGITS])
 def test_intake_duplicate_cpr(caseload, cpr):
     """A CPR number already stored: exit 2, nothing stored, the number never echoed."""
-    before = rows(caseload)
+    before = row_counts(caseload)
     r = caseload(*intake_cmd("--cpr", cpr, birth_date=None, name="Someone Else"))
     assert_usage_error(r, "--cpr")
     assert CPR not in r.output and CPR_DIGITS not in r.output
-    assert rows(caseload) == before
+    assert row_counts(caseload) == before
 
 
 @pytest.mark.parametrize(
@@ -811,9 +785,9 @@ def test_intake_duplicate_cpr(caseload, cpr):
 )
 def test_other_bad_input(caseload, args):
     """Bad input to the other commands: exit 2, one `Error:` line, nothing changed."""
-    before = rows(caseload)
+    before = row_counts(caseload)
     assert_usage_error(caseload(*args))
-    assert rows(caseload) == before
+    assert row_counts(caseload) == before
 
 
 # --- 6. list and show --------------------------------------------------------------------------
@@ -1038,6 +1012,7 @@ def test_show_human_names_the_diagnosis(team):
 # --- 7. reads before the first write --------------------------------------------------------------
 
 
+@pytest.mark.no_db
 @pytest.mark.parametrize(
     ("args", "code", "expected"),
     [
@@ -1069,11 +1044,12 @@ def test_read_before_the_database_exists(run, db_path, args, code, expected):
     assert not db_path.parent.exists()
 
 
+@pytest.mark.no_db
 def test_first_write_creates_the_database(run, db_path):
     assert not db_path.exists()
     ok(run("consultant", "add", "Mette Holm"))
     assert db_path.exists()
-    assert rows(run)["consultants"] == 1
+    assert row_counts(run)["consultants"] == 1
 
 
 # --- 8. plain output for people ------------------------------------------------------------------
@@ -1122,6 +1098,7 @@ def finish(child: pexpect.spawn) -> tuple[str, int]:
     return output, child.exitstatus
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["consultant", "list"], ["list"], ["show", "1"]], ids=" ".join)
 def test_no_color_is_honoured_at_a_terminal(caseload, args):
     """NO_COLOR set: no ANSI escape codes even when stdout is a terminal."""
@@ -1131,10 +1108,11 @@ def test_no_color_is_honoured_at_a_terminal(caseload, args):
     assert "\x1b[" not in output, repr(output)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["--no-input", "IPSUNG_NO_INPUT"])
 def test_no_input_at_a_terminal_never_prompts(team, db_path, how):
     """At a terminal, --no-input or IPSUNG_NO_INPUT=1 turns a missing value into exit 2."""
-    before = rows(team)
+    before = row_counts(team)
     args = intake_cmd(name=None)
     if how == "--no-input":
         child = spawn("--no-input", *args)
@@ -1143,14 +1121,15 @@ def test_no_input_at_a_terminal_never_prompts(team, db_path, how):
     output, status = finish(child)
     assert status == 2, output
     assert "Error:" in output and "--name" in output
-    assert rows(team) == before
+    assert row_counts(team) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["ctrl-c", "ctrl-d"])
 def test_at_a_terminal_intake_prompts_and_abort_stores_nothing(team, key):
     """The control for the test above: without --no-input the terminal is asked. Ctrl-C or
     Ctrl-D at the prompt aborts with a message, no traceback, and stores nothing."""
-    before = rows(team)
+    before = row_counts(team)
     child = spawn(*intake_cmd(name=None))
     child.expect("Name")
     if key == "ctrl-c":
@@ -1161,4 +1140,4 @@ def test_at_a_terminal_intake_prompts_and_abort_stores_nothing(team, key):
     assert status != 0, output
     assert "Traceback" not in output
     assert "nothing was stored" in output.lower()
-    assert rows(team) == before
+    assert row_counts(team) == before

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,38 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE, TODAY_ISO
-from typer.testing import CliRunner
-from workers import codes_of, process_env, run_workers
+from conftest import ELIGIBLE, cli, codes_of, ok, process_env, query, run_workers
 
-from ipsung.cli import app
-
-RUNNER = CliRunner()
-ENV = {
-    "IPSUNG_TODAY": TODAY_ISO,
-    "NO_COLOR": "1",
-    "IPSUNG_NO_INPUT": None,
-    "IPSUNG_DB": None,
-}
-
-
-def cli(db: Path, *args: str):
-    return RUNNER.invoke(
-        app, ["--db", str(db), *map(str, args)], input="", env=ENV, catch_exceptions=False
-    )
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result
-
-
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+pytestmark = pytest.mark.slow  # every test here runs several processes for seconds
 
 
 def intake(db: Path, name: str, *extra: str) -> dict:
@@ -56,11 +26,10 @@ def intake(db: Path, name: str, *extra: str) -> dict:
 
 
 @pytest.fixture
-def team_db(tmp_path) -> Path:
-    db = tmp_path / "data" / "ipsung.db"
-    ok(cli(db, "consultant", "add", "Mette Holm"))
-    ok(cli(db, "consultant", "add", "Jonas Berg"))
-    return db
+def team_db(db_path) -> Path:
+    ok(cli(db_path, "consultant", "add", "Mette Holm"))
+    ok(cli(db_path, "consultant", "add", "Jonas Berg"))
+    return db_path
 
 
 # --- 6. several processes at once -------------------------------------------------------------
@@ -103,10 +72,10 @@ def test_four_processes_log_200_contacts_at_once(team_db):
     assert query(team_db, "PRAGMA integrity_check") == [("ok",)]
 
 
-def test_intakes_racing_for_the_last_places_never_overfill(tmp_path):
+def test_intakes_racing_for_the_last_places_never_overfill(db_path):
     """Capacity is read and then written: four processes taking in at once must never
     give a consultant more than the max (read-then-write inside one write transaction)."""
-    db = tmp_path / "data" / "ipsung.db"
+    db = db_path
     ok(cli(db, "consultant", "add", "Mette Holm", "--max-caseload", "3"))
     ok(cli(db, "consultant", "add", "Jonas Berg", "--max-caseload", "2"))
     command_lists = [
@@ -205,8 +174,8 @@ class Writer:
         return self.lines
 
 
-def test_read_then_write_commands_succeed_while_another_process_writes(tmp_path):
-    db = tmp_path / "data" / "ipsung.db"
+def test_read_then_write_commands_succeed_while_another_process_writes(db_path, tmp_path):
+    db = db_path
     ok(cli(db, "consultant", "add", "Mette Holm", "--max-caseload", "6"))
     ok(cli(db, "consultant", "add", "Jonas Berg", "--max-caseload", "4"))
     first = intake(db, "Ung 0", "--consultant", "Mette Holm")["id"]
@@ -277,8 +246,8 @@ for line in sys.stdin:
 KILLS = 120
 
 
-def test_killed_writers_lose_nothing_acknowledged_and_never_corrupt(tmp_path):
-    db = tmp_path / "data" / "ipsung.db"
+def test_killed_writers_lose_nothing_acknowledged_and_never_corrupt(db_path, tmp_path):
+    db = db_path
     ok(cli(db, "consultant", "add", "Mette Holm"))
     case = intake(db, "Ung Crash")["id"]
     rng = random.Random(20261123)

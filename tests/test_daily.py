@@ -10,7 +10,7 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from conftest import ELIGIBLE, TODAY_ISO
+from conftest import ELIGIBLE, TODAY_ISO, doc, ok, row_counts
 
 CONTACT_KINDS = [
     "youth",
@@ -46,21 +46,6 @@ CAPACITY_CONSULTANT_KEYS = {
 # --- helpers -----------------------------------------------------------------------------
 
 
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
-
-
-def doc(r):
-    return json.loads(r.stdout)
-
-
-def rows(run) -> dict:
-    """Row counts per table (audit log included), from `info --json`."""
-    return doc(ok(run("info", "--json")))["rows"]
-
-
 def show(run, case_id: int) -> dict:
     return doc(ok(run("show", str(case_id), "--json")))
 
@@ -69,12 +54,12 @@ def refused(run, *args: str, code: int = 2, case_id: int | None = None):
     """The command exits with `code`, stores nothing (no row anywhere, audit log included)
     and, given a case, leaves everything about that case as it was."""
     before_case = show(run, case_id) if case_id is not None else None
-    before = rows(run)
+    before = row_counts(run)
     r = run(*args)
     assert r.exit_code == code, f"{args}: {r.output}"
     assert "Traceback" not in r.output
     assert r.stderr.startswith("Error:"), r.output
-    assert rows(run) == before, f"{args} changed the database"
+    assert row_counts(run) == before, f"{args} changed the database"
     if case_id is not None:
         assert show(run, case_id) == before_case, f"{args} changed case {case_id}"
     return r
@@ -1143,11 +1128,11 @@ def test_demo_same_seed_same_data(run, tmp_path, monkeypatch):
 
 def test_demo_refuses_a_database_with_data(run):
     ok(run("consultant", "add", "Mette Holm"))
-    before = rows(run)
+    before = row_counts(run)
     r = run("demo")
     assert r.exit_code == 1, r.output
     assert "Traceback" not in r.output and r.stderr.startswith("Error:")
-    assert rows(run) == before
+    assert row_counts(run) == before
 
 
 def test_demo_shows_something_everywhere(run):
@@ -1170,6 +1155,7 @@ def test_demo_shows_something_everywhere(run):
     assert any(c["last_youth_contact"] for c in listed)
 
 
+@pytest.mark.no_db
 def test_demo_needs_participants(run, db_path):
     r = run("demo", "--participants", "0")
     assert r.exit_code == 2, r.output

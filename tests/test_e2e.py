@@ -1,37 +1,25 @@
 """The installed `ipsung` command, run as a person or a script would run it."""
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import TODAY_ISO
-
-IPSUNG = Path(sys.executable).parent / "ipsung"
+from conftest import IPSUNG, TODAY_ISO, process_env, run_installed
 
 
 @pytest.fixture
-def proc_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
-    env.update(IPSUNG_DB=str(tmp_path / "ipsung.db"), IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
-    return env
-
-
-def ipsung(env, *args, input=None):
-    return subprocess.run(
-        [str(IPSUNG), *args], env=env, capture_output=True, text=True, input=input
-    )
+def proc_env(db_path):
+    return {**process_env(), "IPSUNG_DB": str(db_path)}
 
 
 def test_installed_command_exists():
     assert IPSUNG.exists(), f"ipsung is not installed beside {sys.executable}"
 
 
+@pytest.mark.slow
 def test_interactive_intake_at_a_terminal(proc_env):
-    assert ipsung(proc_env, "consultant", "add", "Mette Holm").returncode == 0
+    assert run_installed(proc_env, "consultant", "add", "Mette Holm").returncode == 0
     child = pexpect.spawn(str(IPSUNG), ["intake"], env=proc_env, encoding="utf-8", timeout=20)
     answers = [
         ("Name", "Sofie Jensen"),
@@ -62,7 +50,7 @@ def test_interactive_intake_at_a_terminal(proc_env):
     assert child.exitstatus == 0
     log = child.before
     assert "Traceback" not in log
-    shown = json.loads(ipsung(proc_env, "show", case_id, "--json").stdout)
+    shown = json.loads(run_installed(proc_env, "show", case_id, "--json").stdout)
     assert shown["referred_by"] == "school"
     assert shown["referral_date"] == TODAY_ISO
     assert shown["screening"]["mistrivsel"] == ["absence"]
@@ -70,18 +58,19 @@ def test_interactive_intake_at_a_terminal(proc_env):
 
 
 def test_missing_value_without_a_terminal_is_exit_2_at_once(proc_env):
-    r = ipsung(proc_env, "intake", "--name", "Sofie Jensen", input="")
+    r = run_installed(proc_env, "intake", "--name", "Sofie Jensen", input="")
     assert r.returncode == 2
     assert "missing --birth-date or --cpr" in r.stderr
     assert "Traceback" not in r.stderr + r.stdout
 
 
+@pytest.mark.slow
 def test_json_is_one_document_and_errors_are_one_line(proc_env):
-    ipsung(proc_env, "consultant", "add", "Mette Holm")
-    r = ipsung(proc_env, "consultant", "list", "--json")
+    run_installed(proc_env, "consultant", "add", "Mette Holm")
+    r = run_installed(proc_env, "consultant", "list", "--json")
     assert r.returncode == 0
     assert json.loads(r.stdout)[0]["name"] == "Mette Holm"
-    bad = ipsung(proc_env, "screen", "--birth-date", "31-02-2010", "--substance", "A")
+    bad = run_installed(proc_env, "screen", "--birth-date", "31-02-2010", "--substance", "A")
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("Error:")

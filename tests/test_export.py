@@ -16,14 +16,12 @@ import io
 import json
 import os
 import re
-import sqlite3
 import stat
-from contextlib import closing
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from conftest import ELIGIBLE
+from conftest import ELIGIBLE, ok, one_error_line, query
 
 from ipsung.errors import BadInput
 from ipsung.store import db as database
@@ -184,12 +182,6 @@ FILTERED_ON = {
 # --- helpers -----------------------------------------------------------------------------
 
 
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
-
-
 def export(run, *args: str) -> bytes:
     return ok(run("export", *args)).stdout_bytes
 
@@ -210,20 +202,8 @@ def parse(data: bytes, dialect: str = "csv") -> tuple[list[str], list[dict]]:
     return list(reader.fieldnames or []), rows
 
 
-def query(db_path, sql: str, *params) -> list[tuple]:
-    with closing(sqlite3.connect(db_path)) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 def export_audit_rows(db_path) -> list[tuple]:
     return query(db_path, "SELECT participant_id, change FROM audit_log WHERE command = 'export'")
-
-
-def single_error_line(r) -> str:
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
-    assert "Traceback" not in r.output
-    return lines[0]
 
 
 @pytest.fixture
@@ -530,7 +510,7 @@ def test_damaged_key_is_refused_not_replaced(run, caseload, db_path):
     key_file.write_bytes(b"short")
     r = run("export", "participants")
     assert r.exit_code == 1, r.output
-    assert "damaged" in single_error_line(r)
+    assert "damaged" in one_error_line(r)
     assert key_file.read_bytes() == b"short"
 
 
@@ -656,7 +636,7 @@ def test_unwritable_out_is_exit_2_and_leaves_nothing(run, caseload, db_path, tmp
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     r = run("export", "contacts", "--identified", "--out", str(target))
     assert r.exit_code == 2, r.output
-    assert single_error_line(r).startswith("Error: --out:")
+    assert one_error_line(r).startswith("Error: --out:")
     assert r.stdout == ""
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
     assert export_audit_rows(db_path) == []  # nothing was exported, so nothing recorded
@@ -667,7 +647,7 @@ def test_all_needs_a_folder_that_can_be_made(run, caseload, tmp_path):
     for out in (tmp_path / "plain.txt", tmp_path / "missing" / "udtraek"):
         r = run("export", "all", "--out", str(out))
         assert r.exit_code == 2, r.output
-        single_error_line(r)
+        one_error_line(r)
     assert not (tmp_path / "missing").exists()
 
 
@@ -688,7 +668,7 @@ def test_a_failure_half_way_leaves_no_partial_file(run, caseload, db_path, tmp_p
     (folder / "contacts.csv").write_text("an older export\n")
     r = run("export", "all", "--identified", "--out", str(folder))
     assert r.exit_code == 2, r.output
-    assert single_error_line(r) == "Error: simulated failure"
+    assert one_error_line(r) == "Error: simulated failure"
     assert [p.name for p in folder.iterdir()] == ["contacts.csv"]
     assert (folder / "contacts.csv").read_text() == "an older export\n"
     assert export_audit_rows(db_path) == []
@@ -702,13 +682,14 @@ def test_a_full_disk_is_one_error_line_and_no_file(run, caseload, tmp_path, monk
     out = tmp_path / "contacts.csv"
     r = run("export", "contacts", "--out", str(out))
     assert r.exit_code == 1, r.output
-    assert "No space left on device" in single_error_line(r)
+    assert "No space left on device" in one_error_line(r)
     assert [p.name for p in tmp_path.iterdir()] == ["data"]
 
 
 # --- no database yet, bad input, help ------------------------------------------------------------
 
 
+@pytest.mark.no_db
 def test_no_database_yet_gives_headers_and_creates_nothing(run, db_path, tmp_path):
     for identified in ([], ["--identified"]):
         r = ok(run("export", "participants", *identified))
@@ -736,7 +717,7 @@ def test_no_database_yet_gives_headers_and_creates_nothing(run, db_path, tmp_pat
 def test_bad_input_is_exit_2_with_one_error_line(run, caseload, args):
     r = run("export", *args)
     assert r.exit_code == 2, r.output
-    single_error_line(r)
+    one_error_line(r)
     assert r.stdout == ""
 
 

@@ -9,17 +9,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from conftest import ok
 
 from ipsung import fidelity_scale as scale
 
 METTE, JONAS = "Mette Holm", "Jonas Berg"
 SIGNS = ["--mistrivsel", "absence", "--substance", "A", "--motivated", "--normal-cognition"]
-
-
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
 
 
 def refused(r, where: str):
@@ -366,6 +361,7 @@ def test_recording_again_replaces_the_score_and_is_audited(run):
         (["fidelity", "--year", "1800"], "--year"),
     ],
 )
+@pytest.mark.no_db
 def test_bad_scores_are_refused_and_change_nothing(run, db_path, args, where):
     refused(run(*args), where)
     assert not db_path.exists()
@@ -386,6 +382,7 @@ def test_a_past_year_is_read_on_its_31_december(team):
     assert item(now, "disclosure")["score"] is None  # this year's review is not done yet
 
 
+@pytest.mark.no_db
 def test_fidelity_on_a_database_not_made_yet_creates_nothing(run, db_path):
     r = ok(run("fidelity", "--json"))
     assert "no database" in r.stderr

@@ -15,23 +15,14 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import TODAY_ISO, intake_args
+from conftest import CLI_ENV, TODAY_ISO, intake_args, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from ipsung import vocabulary
 from ipsung.cli import app
 from ipsung.store import refdata
 
-RUNNER = CliRunner()
-ENV = {
-    "IPSUNG_TODAY": TODAY_ISO,
-    "NO_COLOR": "1",
-    "COLUMNS": "120",
-    "IPSUNG_NO_INPUT": None,
-    "IPSUNG_DB": None,
-}
 # A CPR number as typed: DDMMYY-SSSS or ten digits (ASCII digits, not inside a longer number).
 CPR_LIKE = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
 NOTE_PREFIX = "Fortroligt notat om Sørine: "
@@ -288,11 +279,12 @@ def invocations(out_dir: Path) -> st.SearchStrategy[list[str]]:
 # --- the test ---------------------------------------------------------------------------------
 
 
-def test_generated_commands_never_crash_or_leak(tmp_path):
-    db = tmp_path / "data" / "ipsung.db"
+@pytest.mark.slow
+def test_generated_commands_never_crash_or_leak(db_path, tmp_path):
+    db = db_path
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    demo = RUNNER.invoke(app, ["--db", str(db), "demo"], env=ENV, input="")
+    demo = invoke("--db", db, "demo", env=CLI_ENV, input="", catch_exceptions=True)
     assert demo.exit_code == 0, demo.stderr
     outcomes: Counter = Counter()
     leaks: list[tuple] = []
@@ -304,7 +296,7 @@ def test_generated_commands_never_crash_or_leak(tmp_path):
     )
     @given(invocations(out_dir))
     def one_command(args: list[str]) -> None:
-        r = RUNNER.invoke(app, ["--db", str(db), *args], input="", env=ENV)
+        r = invoke("--db", db, *args, input="", env=CLI_ENV, catch_exceptions=True)
         shown = (args, r.exit_code, r.stdout[-400:], r.stderr[-400:])
         assert r.exception is None or isinstance(r.exception, SystemExit), (*shown, r.exception)
         assert r.exit_code in (0, 1, 2), shown

@@ -8,12 +8,11 @@ by line number and column, exit 2, and no CPR number is ever repeated there.
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE
+from conftest import ELIGIBLE, as_json, row_counts
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "import-sample.csv"
 CPR_IN_DB = "140310-4123"  # the case typed in at intake (case 1)
@@ -130,16 +129,6 @@ def write_csv(
     return path
 
 
-def load_json(result):
-    assert result.exit_code == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
-
-
-def rows_in(run, *db: str) -> dict[str, int]:
-    document = load_json(run(*db, "info", "--json"))
-    return document["rows"]
-
-
 def reported(stderr: str, line: int, columns: str | set[str]) -> bool:
     """Some line of stderr names this line number and one of these columns."""
     columns = {columns} if isinstance(columns, str) else columns
@@ -182,10 +171,10 @@ def caseload(team):
 
 
 def test_sample_file_imports_five_participants(team):
-    before = rows_in(team)
+    before = row_counts(team)
     result = team("import", "participants", str(SAMPLE))
     assert result.exit_code == 0, result.stderr
-    people = load_json(team("list", "--status", "all", "--json"))
+    people = as_json(team("list", "--status", "all", "--json"))
     assert len(people) == 5
     assert {p["name"] for p in people} == {
         "Sofie Eksempel",
@@ -194,7 +183,7 @@ def test_sample_file_imports_five_participants(team):
         "Noah Eksempel",
         "Freja Eksempel",
     }
-    assert rows_in(team)["participants"] == before["participants"] + 5
+    assert row_counts(team)["participants"] == before["participants"] + 5
     by_name = {p["name"]: p for p in people}
     assert by_name["Ida Eksempel"]["status"] == "waitlisted"  # no consultant
     assert by_name["Noah Eksempel"]["status"] == "closed"
@@ -202,18 +191,18 @@ def test_sample_file_imports_five_participants(team):
     assert by_name["Sofie Eksempel"]["track"] == "ips-like"
     assert by_name["Sofie Eksempel"]["enrolled_on"] == "2026-09-02"  # on the referral date
     # Freja (substance D) is in on the override reason the file gives.
-    freja = load_json(team("show", str(by_name["Freja Eksempel"]["id"]), "--json"))
+    freja = as_json(team("show", str(by_name["Freja Eksempel"]["id"]), "--json"))
     assert freja["screening"]["eligible"] is False
     assert freja["screening"]["override_reason"]
 
 
 def test_dry_run_checks_and_stores_nothing(team, tmp_path):
-    before = rows_in(team)
+    before = row_counts(team)
     result = team("import", "participants", str(SAMPLE), "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "5" in result.stdout
-    assert rows_in(team) == before
-    assert load_json(team("list", "--status", "all", "--json")) == []
+    assert row_counts(team) == before
+    assert as_json(team("list", "--status", "all", "--json")) == []
 
     # A consultant the file names is not added by a dry run either.
     other = tmp_path / "other.csv"
@@ -222,11 +211,12 @@ def test_dry_run_checks_and_stores_nothing(team, tmp_path):
     )
     result = team("import", "participants", str(other), "--dry-run", "--add-consultants")
     assert result.exit_code == 0, result.stderr
-    assert rows_in(team) == before
-    names = [c["name"] for c in load_json(team("consultant", "list", "--json"))]
+    assert row_counts(team) == before
+    names = [c["name"] for c in as_json(team("consultant", "list", "--json"))]
     assert "Karen Blixen" not in names
 
 
+@pytest.mark.no_db
 def test_dry_run_without_a_database_creates_none(run, db_path):
     result = run("import", "participants", str(SAMPLE), "--dry-run", "--add-consultants")
     assert result.exit_code == 0, result.stderr
@@ -235,6 +225,7 @@ def test_dry_run_without_a_database_creates_none(run, db_path):
     assert list(db_path.parent.parent.glob("data*")) == []
 
 
+@pytest.mark.no_db
 def test_dry_run_reports_problems_with_exit_2(run, tmp_path, db_path):
     text = SAMPLE.read_text(encoding="utf-8")
     bad = tmp_path / "bad.csv"
@@ -290,8 +281,8 @@ def test_round_trip_through_an_identified_export(run, tmp_path, dialect):
         ["capacity", "--json"],
         ["list", "--status", "all", "--json"],
     ):
-        assert load_json(run(*new, *command)) == load_json(run(*command)), command
-    old_rows, new_rows = rows_in(run), rows_in(run, *new)
+        assert as_json(run(*new, *command)) == as_json(run(*command)), command
+    old_rows, new_rows = row_counts(run), row_counts(run, *new)
     for table in (
         "participants",
         "contacts",
@@ -303,10 +294,10 @@ def test_round_trip_through_an_identified_export(run, tmp_path, dialect):
     ):
         assert new_rows[table] == old_rows[table], table
 
-    case = load_json(run("list", "--status", "all", "--json"))[-1]["id"]
-    moved = load_json(run(*new, "show", str(case), "--json"))
+    case = as_json(run("list", "--status", "all", "--json"))[-1]["id"]
+    moved = as_json(run(*new, "show", str(case), "--json"))
     assert moved["name"] == "Søren Ærbø"
-    assert moved["cpr"] == load_json(run("show", str(case), "--json"))["cpr"]
+    assert moved["cpr"] == as_json(run("show", str(case), "--json"))["cpr"]
     assert moved["goal"] == "Tømrer på værftet"
     assert moved["screening"]["override_reason"] == "Misbrug faldet ifølge behandler"
 
@@ -364,15 +355,15 @@ def test_a_bad_row_is_reported_and_nothing_is_stored(caseload, tmp_path, problem
     for at, change in changes.items():
         rows[at - 2].update(change)
     path = write_csv(tmp_path / "people.csv", rows, HEADER)
-    before = rows_in(caseload)
+    before = row_counts(caseload)
 
     result = caseload("import", "participants", str(path))
     assert result.exit_code == 2, result.stdout + result.stderr
     assert reported(result.stderr, line, columns), result.stderr
     assert "Traceback" not in result.stderr
     assert_no_cpr(result.stderr)
-    assert rows_in(caseload) == before
-    assert len(load_json(caseload("list", "--status", "all", "--json"))) == 1
+    assert row_counts(caseload) == before
+    assert len(as_json(caseload("list", "--status", "all", "--json"))) == 1
 
 
 def test_the_good_rows_alone_import(caseload, tmp_path):
@@ -380,11 +371,11 @@ def test_the_good_rows_alone_import(caseload, tmp_path):
     path = write_csv(tmp_path / "people.csv", good_rows(), HEADER)
     result = caseload("import", "participants", str(path))
     assert result.exit_code == 0, result.stderr
-    people = {p["id"]: p for p in load_json(caseload("list", "--status", "all", "--json"))}
+    people = {p["id"]: p for p in as_json(caseload("list", "--status", "all", "--json"))}
     assert set(people) == {1, 10, 11, 12}, "cases keep the keys the file gives them"
     assert people[10]["status"] == "active" and people[12]["status"] == "waitlisted"
     assert people[11]["track"] == "ips"
-    assert load_json(caseload("show", "11", "--json"))["cpr"] == "120609-XXXX"
+    assert as_json(caseload("show", "11", "--json"))["cpr"] == "120609-XXXX"
 
 
 def test_an_ineligible_row_with_an_override_reason_is_accepted(caseload, tmp_path):
@@ -393,7 +384,7 @@ def test_an_ineligible_row_with_an_override_reason_is_accepted(caseload, tmp_pat
     path = write_csv(tmp_path / "people.csv", rows, HEADER)
     result = caseload("import", "participants", str(path))
     assert result.exit_code == 0, result.stderr
-    case = load_json(caseload("show", "11", "--json"))
+    case = as_json(caseload("show", "11", "--json"))
     assert case["screening"]["eligible"] is False
     assert case["screening"]["override_reason"] == "Misbrug faldet til let ifølge behandler"
     assert case["status"] == "active"
@@ -406,7 +397,7 @@ def test_an_unknown_consultant_is_added_with_add_consultants(caseload, tmp_path)
     assert caseload("import", "participants", str(path)).exit_code == 2
     result = caseload("import", "participants", str(path), "--add-consultants")
     assert result.exit_code == 0, result.stderr
-    names = {c["name"] for c in load_json(caseload("consultant", "list", "--json"))}
+    names = {c["name"] for c in as_json(caseload("consultant", "list", "--json"))}
     assert "Karen Blixen" in names
 
 
@@ -422,12 +413,12 @@ def test_an_unknown_consultant_is_added_with_add_consultants(caseload, tmp_path)
 def test_wrong_columns_are_reported_on_line_1(caseload, tmp_path, header, columns):
     rows = [{**r, "favourite_colour": "blå"} for r in good_rows()]
     path = write_csv(tmp_path / "people.csv", rows, header)
-    before = rows_in(caseload)
+    before = row_counts(caseload)
     result = caseload("import", "participants", str(path))
     assert result.exit_code == 2
     assert reported(result.stderr, 1, columns), result.stderr
     assert_no_cpr(result.stderr)
-    assert rows_in(caseload) == before
+    assert row_counts(caseload) == before
 
 
 def test_every_bad_row_is_reported_at_once(caseload, tmp_path):
@@ -446,7 +437,7 @@ def test_every_bad_row_is_reported_at_once(caseload, tmp_path):
     rows[5]["cpr"] = CPR_IN_DB  # line 7
     rows[5]["birth_date"] = ""
     path = write_csv(tmp_path / "people.csv", rows, HEADER)
-    before = rows_in(caseload)
+    before = row_counts(caseload)
 
     result = caseload("import", "participants", str(path))
     assert result.exit_code == 2
@@ -461,7 +452,7 @@ def test_every_bad_row_is_reported_at_once(caseload, tmp_path):
         assert reported(result.stderr, line, column), (line, column, result.stderr)
     assert not re.search(r"\bline 6\b", result.stderr), "line 6 is good"
     assert_no_cpr(result.stderr)
-    assert rows_in(caseload) == before
+    assert row_counts(caseload) == before
 
 
 def test_a_consultant_already_near_max_counts_the_open_cases_in_the_database(caseload, tmp_path):
@@ -482,12 +473,12 @@ def test_a_consultant_already_near_max_counts_the_open_cases_in_the_database(cas
     rows = good_rows()
     rows[0]["consultant"] = rows[1]["consultant"] = "Jonas Berg"
     path = write_csv(tmp_path / "people.csv", rows, HEADER)
-    before = rows_in(caseload)
+    before = row_counts(caseload)
     result = caseload("import", "participants", str(path))
     assert result.exit_code == 2
     assert reported(result.stderr, 3, "consultant"), result.stderr
     assert not reported(result.stderr, 2, "consultant"), "the second case still fits"
-    assert rows_in(caseload) == before
+    assert row_counts(caseload) == before
 
 
 # --- contacts, placements, progress ----------------------------------------------------------------
@@ -516,15 +507,15 @@ def test_contacts_placements_and_ratings_for_a_known_case_import(caseload, tmp_p
         tmp_path / "progress.csv",
         [{"case": "K-1", "date": "2026-11-12", "outlook": "2", "insight": "3", "skills": "4"}],
     )
-    before = rows_in(caseload)
+    before = row_counts(caseload)
     for table, path in (("contacts", contacts), ("placements", placements), ("progress", progress)):
         result = caseload("import", table, str(path))
         assert result.exit_code == 0, (table, result.stderr)
-    after = rows_in(caseload)
+    after = row_counts(caseload)
     assert after["contacts"] == before["contacts"] + 2
     assert after["placements"] == before["placements"] + 1
     assert after["progress_ratings"] == before["progress_ratings"] + 1
-    case = load_json(caseload("show", "1", "--json"))
+    case = as_json(caseload("show", "1", "--json"))
     assert case["placements"][0]["hours"] == 12.5
     assert case["progress"][0]["outlook"] == 2
 
@@ -592,12 +583,12 @@ def test_contacts_placements_and_ratings_for_a_known_case_import(caseload, tmp_p
 def test_bad_rows_of_the_other_tables_store_nothing(caseload, tmp_path, table, rows, line, columns):
     header = sorted({k for r in rows for k in r}, key=lambda k: (k != "case", k))
     path = write_csv(tmp_path / f"{table}.csv", rows, header)
-    before = rows_in(caseload)
+    before = row_counts(caseload)
     result = caseload("import", table, str(path))
     assert result.exit_code == 2, result.stdout + result.stderr
     assert reported(result.stderr, line, columns), result.stderr
     assert "Traceback" not in result.stderr
-    assert rows_in(caseload) == before
+    assert row_counts(caseload) == before
 
 
 def test_import_all_stores_nothing_when_a_later_file_is_bad(caseload, tmp_path):
@@ -608,11 +599,11 @@ def test_import_all_stores_nothing_when_a_later_file_is_bad(caseload, tmp_path):
         folder / "placements.csv",
         [{"case": "K-10", "kind": "education", "start": "2026-09-01"}],  # before enrolment
     )
-    before = rows_in(caseload)
+    before = row_counts(caseload)
     result = caseload("import", "all", str(folder))
     assert result.exit_code == 2
     assert reported(result.stderr, 2, "start"), result.stderr
-    assert rows_in(caseload) == before
+    assert row_counts(caseload) == before
 
 
 # --- both dialects ------------------------------------------------------------------------------
@@ -646,8 +637,8 @@ def test_semicolon_bom_danish_dates_import_the_same_as_comma_iso(run, tmp_path):
         assert result.exit_code == 0, (dialect, result.stderr)
         result = run(*db, "import", "placements", str(placements_file))
         assert result.exit_code == 0, (dialect, result.stderr)
-        listed = load_json(run(*db, "list", "--status", "all", "--json"))
-        shown = [load_json(run(*db, "show", str(p["id"]), "--json")) for p in listed]
+        listed = as_json(run(*db, "list", "--status", "all", "--json"))
+        shown = [as_json(run(*db, "show", str(p["id"]), "--json")) for p in listed]
         results[dialect] = (listed, shown)
 
     assert results["csv"] == results["excel-dk"]
@@ -682,7 +673,7 @@ def test_the_sample_file_in_the_other_dialect_imports_the_same(run, tmp_path):
         db = ["--db", str(tmp_path / f"{name}.db")]
         result = run(*db, "import", "participants", str(path), "--add-consultants")
         assert result.exit_code == 0, (name, result.stderr)
-        listed[name] = load_json(run(*db, "list", "--status", "all", "--json"))
+        listed[name] = as_json(run(*db, "list", "--status", "all", "--json"))
     assert listed["iso"] == listed["dk"]
     assert len(listed["iso"]) == 5
 
@@ -694,11 +685,11 @@ def test_a_row_with_more_cells_than_columns_is_reported(caseload, tmp_path):
     write_csv(path, rows)
     with path.open("a", encoding="utf-8") as f:
         f.write(",".join(rows[0].values()) + ",stray\n")
-    before = rows_in(caseload)
+    before = row_counts(caseload)
     r = caseload("import", "participants", str(path))
     assert r.exit_code == 2, r.stdout + r.stderr
     assert "line 3" in r.stderr and "more cells than the header" in r.stderr
-    assert rows_in(caseload) == before
+    assert row_counts(caseload) == before
 
 
 def test_a_cpr_in_a_date_column_is_not_echoed(caseload, tmp_path):

@@ -23,10 +23,8 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import TODAY_ISO
-from typer.testing import CliRunner
+from conftest import TODAY_ISO, doc, invoke, ok
 
-from ipsung.cli import app
 from ipsung.reports import measures
 
 SIGNS = ["--mistrivsel", "absence", "--substance", "A", "--motivated", "--normal-cognition"]
@@ -81,16 +79,6 @@ JONAS = "Jonas Berg"
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
-
-
-def doc(r):
-    return json.loads(r.stdout)
 
 
 def intake(run, name: str, referral: str, consultant: str | None, source: str = "school", *extra):
@@ -327,16 +315,12 @@ def main_template(tmp_path_factory):
     """The main cohort, built once through the CLI (with the `team` consultants) in a
     folder of its own; `main_cohort` gives each test a fresh copy."""
     folder = tmp_path_factory.mktemp("main-cohort") / "data"
-    runner = CliRunner()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IPSUNG_DB", str(folder / "ipsung.db"))
         mp.setenv("IPSUNG_TODAY", TODAY_ISO)
         mp.setenv("NO_COLOR", "1")
         mp.delenv("IPSUNG_NO_INPUT", raising=False)
-
-        def run(*args: str):
-            return runner.invoke(app, list(args), catch_exceptions=False)
-
+        run = invoke
         ok(run("consultant", "add", METTE))
         ok(run("consultant", "add", JONAS, "--max-caseload", "2"))
         ids = build_main_cohort(run)
@@ -347,7 +331,7 @@ def main_template(tmp_path_factory):
 def main_cohort(run, db_path, main_template):
     """(run, case ids A-H) on a private copy of the main cohort's database."""
     folder, ids = main_template
-    shutil.copytree(folder, db_path.parent)
+    shutil.copytree(folder, db_path.parent, dirs_exist_ok=True)  # over the empty database
     return run, ids
 
 
@@ -615,6 +599,7 @@ def test_weekly_contact_rate_counts_full_calendar_weeks(team, monkeypatch):
 # --- empty and tiny cohorts --------------------------------------------------------------
 
 
+@pytest.mark.no_db
 def test_no_database_gives_empty_figures(run, db_path):
     for args in ([], ["--quarterly"], ["--by", "consultant"], ["--by", "referred-by"]):
         r = ok(run("outcomes", *args, "--json"))

@@ -19,7 +19,6 @@ import inspect
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,16 +30,18 @@ from conftest import (
     PG_PASSWORD_ROLE,
     PG_ROLE,
     TODAY_ISO,
+    as_json,
+    codes_of,
     intake_args,
+    invoke,
+    ok,
+    one_error_line,
     point_at,
+    run_installed,
+    run_workers,
 )
-from typer.testing import CliRunner
-from workers import codes_of, run_workers
 
-from ipsung.cli import app
 from ipsung.store.migrations import HEAD_REVISION
-
-IPSUNG = Path(sys.executable).parent / "ipsung"
 
 # --- 1. the project's CLI tests, on a server ----------------------------------------------------
 
@@ -110,7 +111,7 @@ def main_cohort_template(pg_server, tmp_path_factory):
     env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("home"))
 
     def run(*args: str):
-        return cli(*args, env=env)
+        return invoke(*args, env=env)
 
     ok(run("consultant", "add", test_outcomes.METTE))
     ok(run("consultant", "add", test_outcomes.JONAS, "--max-caseload", "2"))
@@ -131,16 +132,6 @@ def main_cohort(run, pg_server, main_cohort_template, monkeypatch):
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    return result
-
-
-def doc(result):
-    return json.loads(ok(result).stdout)
-
-
 def sql(target: str, statement: str) -> list[tuple]:
     """Rows of one statement, read straight from the file or the server (not via ipsung)."""
     if "://" in target:
@@ -158,18 +149,6 @@ def sql(target: str, statement: str) -> list[tuple]:
         return rows
     finally:
         conn.close()
-
-
-def one_error_line(result) -> str:
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
-
-
-def cli(*args: str, env: dict | None = None):
-    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 
 # --- 2. both backends side by side ------------------------------------------------------------
@@ -209,7 +188,7 @@ def test_the_same_commands_give_the_same_answers_on_both_backends(tmp_path, pg_u
         point_at(monkeypatch, target, tmp_path / name)
         answers[name] = []
         for args in SIDE_BY_SIDE:
-            r = cli(*args)
+            r = invoke(*args)
             assert "Traceback" not in r.output
             answers[name].append((" ".join(args[:3]), r.exit_code, r.stdout))
         if name == "sqlite":  # one pseudonym key for both, so that the pseudonyms match
@@ -220,7 +199,7 @@ def test_the_same_commands_give_the_same_answers_on_both_backends(tmp_path, pg_u
             shutil.copy(key, db.key_file(db.resolve(None)))
         for identified in ([], ["--identified"]):
             out = tmp_path / f"{name}-export{len(identified)}"
-            ok(cli("export", "all", *identified, "--out", str(out)))
+            ok(invoke("export", "all", *identified, "--out", str(out)))
             for f in sorted(out.iterdir()):
                 exports[(name, len(identified), f.name)] = f.read_bytes()
     for sqlite_answer, pg_answer in zip(answers["sqlite"], answers["pg"], strict=True):
@@ -236,12 +215,12 @@ def test_the_same_commands_give_the_same_answers_on_both_backends(tmp_path, pg_u
 
 
 def test_smoke_flow(bteam, backend):
-    case = doc(bteam(*intake_args(), "--json"))
+    case = as_json(bteam(*intake_args(), "--json"))
     assert case["status"] == "active" and case["consultant"] == "Mette Holm"
-    assert [c["id"] for c in doc(bteam("list", "--json"))] == [case["id"]]
-    shown = doc(bteam("show", str(case["id"]), "--json"))
+    assert [c["id"] for c in as_json(bteam("list", "--json"))] == [case["id"]]
+    shown = as_json(bteam("show", str(case["id"]), "--json"))
     assert shown["name"] == "Sofie Jensen"
-    info = doc(bteam("info", "--json"))
+    info = as_json(bteam("info", "--json"))
     assert info["backend"] == backend
     assert info["schema_version"] == HEAD_REVISION
     assert info["rows"]["participants"] == 1 and info["rows"]["consultants"] == 2
@@ -257,9 +236,9 @@ def test_consultant_intake_capacity_and_the_waitlist(bteam):
     ok(bteam("consultant", "set-max", "Mette Holm", "0"))
     refused = bteam(*intake_args("Ung C"))
     assert refused.exit_code == 1
-    waiting = doc(bteam(*intake_args("Ung C"), "--waitlist", "--json"))
+    waiting = as_json(bteam(*intake_args("Ung C"), "--waitlist", "--json"))
     assert waiting["status"] == "waitlisted"
-    capacity = doc(bteam("capacity", "--json"))
+    capacity = as_json(bteam("capacity", "--json"))
     assert capacity["waitlist"] == 1
     assert {c["name"]: c["open_cases"] for c in capacity["consultants"]} == {
         "Mette Holm": 0,
@@ -267,14 +246,14 @@ def test_consultant_intake_capacity_and_the_waitlist(bteam):
     }
     ok(bteam("close", "1", "--reason", "goal-reached"))
     ok(bteam("reassign", str(waiting["id"]), "--to", "Jonas Berg"))
-    assert doc(bteam("show", str(waiting["id"]), "--json"))["status"] == "active"
+    assert as_json(bteam("show", str(waiting["id"]), "--json"))["status"] == "active"
     over = bteam("reassign", "2", "--to", "Mette Holm")
     assert over.exit_code == 1
 
 
 def test_log_contact_due_and_capacity(bteam):
-    case = doc(bteam(*intake_args(), "--json"))["id"]
-    due = doc(bteam("due", "--json"))
+    case = as_json(bteam(*intake_args(), "--json"))["id"]
+    due = as_json(bteam("due", "--json"))
     assert {d["reason"] for d in due} >= {"weekly-contact", "intake-meeting"}
     ok(bteam("log-contact", str(case), "--kind", "youth", "--date", "20-11-2026"))
     ok(bteam("log-contact", str(case), "--kind", "three-party", "--date", "21-11-2026"))
@@ -283,12 +262,12 @@ def test_log_contact_due_and_capacity(bteam):
             "log-contact", "--kind", "employer", "--employer", "Netto", "--consultant", "Mette Holm"
         )
     )
-    due = doc(bteam("due", "--json"))
+    due = as_json(bteam("due", "--json"))
     assert "weekly-contact" not in {d["reason"] for d in due}
     assert "intake-meeting" not in {d["reason"] for d in due}
-    shown = doc(bteam("show", str(case), "--json"))
+    shown = as_json(bteam("show", str(case), "--json"))
     assert [c["kind"] for c in shown["contacts"]] == ["youth", "three-party"]
-    capacity = doc(bteam("capacity", "--json"))
+    capacity = as_json(bteam("capacity", "--json"))
     assert sum(c["open_cases"] for c in capacity["consultants"]) == 1
 
 
@@ -310,11 +289,11 @@ def test_outcomes_count_the_started(bteam):
     )
     ok(bteam("placement", "add", "2", "--kind", "education", "--start", "12-11-2026"))
     ok(bteam("close", "3", "--date", "20-11-2026", "--reason", "moved"))
-    figures = doc(bteam("outcomes", "--json"))
+    figures = as_json(bteam("outcomes", "--json"))
     assert figures["cohort"] == 4
     assert figures["started_job_or_education"] == 2
     assert figures["share"] == 0.5 and figures["target_met"] is True
-    by = doc(bteam("outcomes", "--by", "consultant", "--quarterly", "--json"))
+    by = as_json(bteam("outcomes", "--by", "consultant", "--quarterly", "--json"))
     assert [g["group"] for g in by["by"]["groups"]] == ["Mette Holm"]
 
 
@@ -336,31 +315,31 @@ def test_import_round_trip_and_new_ids_follow_the_imported(brun, tmp_path, monke
     outcomes; the next intake gets the id after the highest imported one."""
     source = str(tmp_path / "old" / "ipsung.db")
     old = {"IPSUNG_DB": source}
-    ok(cli("demo", "--participants", "30", "--seed", "5", env=old))
-    ok(cli("erase", "3", "--yes", env=old))  # a gap in the ids must stay a gap
-    ok(cli("export", "all", "--identified", "--out", str(tmp_path / "flyt"), env=old))
-    before = doc(cli("outcomes", "--by", "consultant", "--json", env=old))
+    ok(invoke("demo", "--participants", "30", "--seed", "5", env=old))
+    ok(invoke("erase", "3", "--yes", env=old))  # a gap in the ids must stay a gap
+    ok(invoke("export", "all", "--identified", "--out", str(tmp_path / "flyt"), env=old))
+    before = as_json(invoke("outcomes", "--by", "consultant", "--json", env=old))
     ok(brun("import", "all", str(tmp_path / "flyt"), "--add-consultants"))
-    assert doc(brun("outcomes", "--by", "consultant", "--json")) == before
-    ids = [c["id"] for c in doc(brun("list", "--status", "all", "--json"))]
+    assert as_json(brun("outcomes", "--by", "consultant", "--json")) == before
+    ids = [c["id"] for c in as_json(brun("list", "--status", "all", "--json"))]
     assert 3 not in ids and max(ids) == 30
-    assert doc(brun(*intake_args("Ny Ung"), "--waitlist", "--json"))["id"] == 31
+    assert as_json(brun(*intake_args("Ny Ung"), "--waitlist", "--json"))["id"] == 31
 
 
 def test_demo_ids_leave_room_for_new_rows(brun):
     """demo writes its own ids; the next intake, contact, placement and rating each get a
     fresh one (a server's sequences are moved past them)."""
     ok(brun("demo", "--participants", "25", "--seed", "2"))
-    counts = doc(brun("info", "--json"))["rows"]
-    case = doc(brun(*intake_args("Ny Ung"), "--waitlist", "--json"))["id"]
+    counts = as_json(brun("info", "--json"))["rows"]
+    case = as_json(brun(*intake_args("Ny Ung"), "--waitlist", "--json"))["id"]
     assert case == counts["participants"] + 1
     ok(brun("consultant", "add", "Ida Lund"))
     ok(brun("reassign", str(case), "--to", "Ida Lund"))
-    contact = doc(brun("log-contact", str(case), "--kind", "youth", "--json"))
+    contact = as_json(brun("log-contact", str(case), "--kind", "youth", "--json"))
     assert contact["id"] == counts["contacts"] + 1
     ok(brun("placement", "add", str(case), "--kind", "internship", "--start", "today"))
     ok(brun("progress", str(case), "--outlook", "2", "--insight", "2", "--skills", "2"))
-    after = doc(brun("info", "--json"))["rows"]
+    after = as_json(brun("info", "--json"))["rows"]
     assert after["placements"] == counts["placements"] + 1
     assert after["consultants"] == counts["consultants"] + 1
 
@@ -371,7 +350,7 @@ def test_close_and_reassign(bteam):
     ok(bteam("reassign", "1", "--to", "Jonas Berg"))
     r = ok(bteam("close", "2", "--date", "22-11-2026", "--reason", "goal-reached"))
     assert "three-party" in r.stderr  # the warning: no closing meeting was logged
-    cases = {c["id"]: c for c in doc(bteam("list", "--status", "all", "--json"))}
+    cases = {c["id"]: c for c in as_json(bteam("list", "--status", "all", "--json"))}
     assert cases[1]["consultant"] == "Jonas Berg" and cases[2]["status"] == "closed"
     assert bteam("close", "2", "--reason", "moved").exit_code == 2
 
@@ -391,7 +370,7 @@ def test_the_audit_log_refuses_update_and_delete(bteam, db_target, statement):
 
 def test_the_audit_log_names_the_database_user(bteam, backend):
     ok(bteam(*intake_args()))
-    rows = doc(bteam("audit", "--json"))
+    rows = as_json(bteam("audit", "--json"))
     expected = getpass.getuser() + (f"@{PG_ROLE}" if backend == "postgresql" else "")
     assert {r["os_user"] for r in rows} == {expected}
     assert [r["command"] for r in rows] == ["consultant add", "consultant add", "intake"]
@@ -427,20 +406,20 @@ def test_anonymize_and_erase_leave_no_row_behind(bteam, db_target):
     text = _all_text(db_target)
     for secret in (NAME, "Xylofonia", "1403104123", NOTE, GOAL):
         assert secret not in text
-    assert doc(bteam("outcomes", "--json"))["cohort"] == 2  # the statistics stay
+    assert as_json(bteam("outcomes", "--json"))["cohort"] == 2  # the statistics stay
     ok(bteam("erase", "2", "--yes"))
     text = _all_text(db_target)
     for secret in ("Zebulon", "1505104567", "Note B"):
         assert secret not in text
     assert sql(db_target, "SELECT id FROM participants") == [(1,)]
     assert sql(db_target, "SELECT count(*) FROM contacts WHERE participant_id = 2") == [(0,)]
-    assert [r["command"] for r in doc(bteam("audit", "2", "--json"))][-1] == "erase"
+    assert [r["command"] for r in as_json(bteam("audit", "2", "--json"))][-1] == "erase"
 
 
 def test_check_runs_the_rule_checks(bteam, db_target):
     ok(bteam(*intake_args("Ung A"), "--consultant", "Jonas Berg"))
     ok(bteam(*intake_args("Ung B"), "--consultant", "Jonas Berg"))
-    assert doc(bteam("check", "--json")) == {"ok": True, "problems": []}
+    assert as_json(bteam("check", "--json")) == {"ok": True, "problems": []}
     sql(db_target, "UPDATE consultants SET max_caseload = 1 WHERE name = 'Jonas Berg'")
     r = bteam("check", "--json")
     assert r.exit_code == 1
@@ -451,20 +430,20 @@ def test_check_on_a_server_looks_at_constraints_and_the_audit_trigger(
     pg_url, tmp_path, monkeypatch
 ):
     point_at(monkeypatch, pg_url, tmp_path)
-    ok(cli(*intake_args(), "--waitlist"))
+    ok(invoke(*intake_args(), "--waitlist"))
     sql(pg_url, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
     sql(
         pg_url,
         "ALTER TABLE contacts ADD CONSTRAINT ck_contacts_short CHECK (minutes < 600) NOT VALID",
     )
-    r = cli("check", "--json")
+    r = invoke("check", "--json")
     assert r.exit_code == 1
     problems = json.loads(r.stdout)["problems"]
     assert {p["check"] for p in problems} == {"audit-trigger", "constraint"}
     assert any("ck_contacts_short" in p["detail"] for p in problems)
     sql(pg_url, "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
     sql(pg_url, "ALTER TABLE contacts DROP CONSTRAINT ck_contacts_short")
-    ok(cli("check"))
+    ok(invoke("check"))
 
 
 # --- 3a. URLs, passwords and errors -------------------------------------------------------------
@@ -516,11 +495,11 @@ def test_a_team_with_a_login_each_as_the_readme_sets_it_up(pg_server, tmp_path, 
     )
     try:
         point_at(monkeypatch, pg_server.url("readme_ipsung", "readme_mette"), tmp_path)
-        ok(cli("consultant", "add", "Mette Holm"))
-        ok(cli(*intake_args()))
+        ok(invoke("consultant", "add", "Mette Holm"))
+        ok(invoke(*intake_args()))
         monkeypatch.setenv("IPSUNG_DB", pg_server.url("readme_ipsung", "readme_jonas"))
-        ok(cli("log-contact", "1", "--kind", "youth"))
-        users = [r["os_user"] for r in doc(cli("audit", "--json"))]
+        ok(invoke("log-contact", "1", "--kind", "youth"))
+        users = [r["os_user"] for r in as_json(invoke("audit", "--json"))]
         me = getpass.getuser()
         assert users == [f"{me}@readme_mette", f"{me}@readme_mette", f"{me}@readme_jonas"]
         owners = sql(
@@ -536,9 +515,9 @@ def test_a_team_with_a_login_each_as_the_readme_sets_it_up(pg_server, tmp_path, 
 def test_backup_of_a_server_explains_pg_dump(pg_server, tmp_path, monkeypatch):
     url = pg_server.url(pg_server.new_database(), PG_PASSWORD_ROLE, PG_PASSWORD)
     point_at(monkeypatch, url, tmp_path)
-    r = cli("backup", str(tmp_path / "copy.db"))
+    r = invoke("backup", str(tmp_path / "copy.db"))
     assert r.exit_code == 2
-    line = one_error_line(r)
+    line = one_error_line(r, stdout="")
     assert "pg_dump" in line and "***" in line
     assert PG_PASSWORD not in r.output
     assert list(tmp_path.iterdir()) == []  # nothing written (not even the data folder)
@@ -556,26 +535,26 @@ def test_info_names_the_backend_and_masks_the_password(pg_server, tmp_path, monk
     )
     url = pg_server.url(name, PG_PASSWORD_ROLE, PG_PASSWORD)
     point_at(monkeypatch, url, tmp_path)
-    ok(cli("consultant", "add", "Mette Holm"))
-    described = doc(cli("info", "--json"))
+    ok(invoke("consultant", "add", "Mette Holm"))
+    described = as_json(invoke("info", "--json"))
     assert described["backend"] == "postgresql"
     assert described["database"].startswith(f"postgresql://{PG_PASSWORD_ROLE}:***@/{name}?")
     assert described["db_user"] == PG_PASSWORD_ROLE
     assert described["rows"]["consultants"] == 1
-    human = ok(cli("info"))
+    human = ok(invoke("info"))
     assert "Backend: postgresql" in human.stdout and ":***@" in human.stdout
-    for r in (described, human.output, doc(cli("audit", "--json"))):
+    for r in (described, human.output, as_json(invoke("audit", "--json"))):
         assert PG_PASSWORD not in json.dumps(r)
     # The password from PGPASSWORD instead of the URL: nothing to mask.
     monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
     plain = pg_server.url(name, PG_PASSWORD_ROLE)
-    assert doc(cli("--db", plain, "consultant", "list", "--json"))[0]["name"] == "Mette Holm"
+    assert as_json(invoke("--db", plain, "consultant", "list", "--json"))[0]["name"] == "Mette Holm"
 
 
 def _bad(args: list[str], *secrets: str, code: int = 2) -> str:
-    r = cli(*args)
+    r = invoke(*args)
     assert r.exit_code == code, (r.exit_code, r.output)
-    line = one_error_line(r)
+    line = one_error_line(r, stdout="")
     for secret in secrets:
         assert secret not in r.output
     return line
@@ -630,6 +609,7 @@ def test_a_bad_url_is_exit_2_without_the_password(url, tmp_path, monkeypatch):
     _bad(["info", "--json"], "Hemmelig-Ko-31")
 
 
+@pytest.mark.slow
 def test_the_installed_command_on_a_wrong_password(pg_server, tmp_path):
     """The real process: exit 2, one line on stderr, no traceback, no password."""
     wrong = "Forkert-Hest-77"
@@ -640,7 +620,7 @@ def test_the_installed_command_on_a_wrong_password(pg_server, tmp_path):
         XDG_DATA_HOME=str(tmp_path),
     )
     for args in (["list"], ["log-contact", "1", "--kind", "youth"], ["info"]):
-        r = subprocess.run([str(IPSUNG), *args], env=env, capture_output=True, text=True)
+        r = run_installed(env, *args)
         assert r.returncode == 2, r.stderr
         assert r.stdout == "" and r.stderr.count("\n") == 1, r.stderr
         assert wrong not in r.stderr and "Traceback" not in r.stderr
@@ -655,8 +635,8 @@ def test_a_value_beyond_the_server_column_is_bad_input(bteam, backend):
         assert r.exit_code == 0  # SQLite's INTEGER holds 64 bits
         return
     assert r.exit_code == 2
-    assert "out of range" in one_error_line(r)
-    assert doc(bteam("info", "--json"))["rows"]["contacts"] == 0
+    assert "out of range" in one_error_line(r, stdout="")
+    assert as_json(bteam("info", "--json"))["rows"]["contacts"] == 0
 
 
 # --- 3b. the schema on a server ---------------------------------------------------------------
@@ -664,12 +644,13 @@ def test_a_value_beyond_the_server_column_is_bad_input(bteam, backend):
 
 def test_an_empty_database_gets_the_schema_on_first_use(pg_empty_url, tmp_path, monkeypatch):
     point_at(monkeypatch, pg_empty_url, tmp_path)
-    assert doc(cli("info", "--json"))["schema_version"] is None  # info changes nothing
-    assert doc(cli("list", "--json")) == []
-    assert doc(cli("info", "--json"))["schema_version"] == HEAD_REVISION
+    assert as_json(invoke("info", "--json"))["schema_version"] is None  # info changes nothing
+    assert as_json(invoke("list", "--json")) == []
+    assert as_json(invoke("info", "--json"))["schema_version"] == HEAD_REVISION
     assert sql(pg_empty_url, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
 
 
+@pytest.mark.slow
 def test_two_processes_opening_an_empty_database_at_once(pg_empty_url, tmp_path):
     outputs = run_workers(
         pg_empty_url, [[["consultant", "add", f"Konsulent {w}"]] for w in range(4)], tmp_path
@@ -694,19 +675,19 @@ def test_an_older_schema_is_upgraded_keeping_its_rows(pg_empty_url, tmp_path, mo
         pg_empty_url, "INSERT INTO consultants (name, max_caseload, active) VALUES ('Ida', 3, true)"
     )
     point_at(monkeypatch, pg_empty_url, tmp_path)
-    assert [c["name"] for c in doc(cli("consultant", "list", "--json"))] == ["Ida"]
+    assert [c["name"] for c in as_json(invoke("consultant", "list", "--json"))] == ["Ida"]
     assert sql(pg_empty_url, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
 
 
 def test_a_newer_schema_is_refused_and_left_alone(pg_url, tmp_path, monkeypatch):
     point_at(monkeypatch, pg_url, tmp_path)
-    ok(cli("consultant", "add", "Mette Holm"))
+    ok(invoke("consultant", "add", "Mette Holm"))
     sql(pg_url, "UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
     before = sql(pg_url, "SELECT count(*) FROM audit_log")
     for args in (["list"], ["consultant", "add", "Jonas Berg"], ["capacity", "--json"]):
-        r = cli(*args)
+        r = invoke(*args)
         assert r.exit_code == 1
-        assert "newer version" in one_error_line(r)
+        assert "newer version" in one_error_line(r, stdout="")
     assert sql(pg_url, "SELECT version_num FROM alembic_version") == [("ffff_from_the_future",)]
     assert sql(pg_url, "SELECT count(*) FROM audit_log") == before
 
@@ -750,6 +731,7 @@ def test_write_transactions_hold_the_write_lock(pg_url):
 # --- 3c. races, decided by the database -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_intakes_racing_for_the_last_place(brun, db_target, tmp_path):
     """Four intakes at the same moment for one free place: exactly one is stored, the
     others are refused for capacity (exit 1)."""
@@ -767,9 +749,10 @@ def test_intakes_racing_for_the_last_place(brun, db_target, tmp_path):
     ok(brun("check"))
 
 
+@pytest.mark.slow
 def test_four_processes_log_200_contacts_at_once(brun, db_target, tmp_path):
     ok(brun("consultant", "add", "Mette Holm"))
-    cases = [doc(brun(*intake_args(f"Ung {i}"), "--json"))["id"] for i in range(4)]
+    cases = [as_json(brun(*intake_args(f"Ung {i}"), "--json"))["id"] for i in range(4)]
     outputs = run_workers(
         db_target,
         [

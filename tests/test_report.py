@@ -7,7 +7,6 @@ the three dimensions and the definitions. Committee papers are public: no names,
 from 1 to 4 are shown as "<5", and a share built on such a count is not shown.
 """
 
-import json
 import math
 import os
 import re
@@ -20,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE, intake_args
+from conftest import ELIGIBLE, as_json, intake_args
 
 SVG_NS = "http://www.w3.org/2000/svg"
 SVG_XMLNS = f'xmlns="{SVG_NS}"'
@@ -53,11 +52,6 @@ VOID = {
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def load_json(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def make_report(run, path: Path, *extra: str) -> str:
@@ -293,8 +287,8 @@ def test_no_names_and_no_cpr_in_the_page(run, tmp_path):
         *ELIGIBLE,
     )
     assert result.exit_code == 0, result.stderr
-    people = load_json(run("list", "--status", "all", "--json"))
-    consultants = load_json(run("consultant", "list", "--json"))
+    people = as_json(run("list", "--status", "all", "--json"))
+    consultants = as_json(run("consultant", "list", "--json"))
     names = [p["name"] for p in people] + [c["name"] for c in consultants]
     assert DISTINCT_NAME in names and len(people) == 41 and len(consultants) >= 2
 
@@ -327,7 +321,7 @@ def tiny_caseload(team) -> None:
 
 def test_small_counts_are_shown_as_under_5_and_the_share_is_not_shown(team, tmp_path):
     tiny_caseload(team)
-    figures = load_json(team("outcomes", "--json"))
+    figures = as_json(team("outcomes", "--json"))
     assert (figures["cohort"], figures["started_job_or_education"]) == (3, 1)
 
     page = make_report(team, tmp_path / "udvalg.html")
@@ -380,7 +374,7 @@ def test_no_bar_is_drawn_for_a_count_below_5(team, tmp_path):
 def test_hidden_open_count_cannot_be_read_back_from_the_free_places(team, tmp_path):
     """3 open cases of 19 places: printing "16 free" beside "19 places" gives the 3 away."""
     tiny_caseload(team)
-    capacity = load_json(team("capacity", "--json"))
+    capacity = as_json(team("capacity", "--json"))
     assert capacity["team"]["open_cases"] == 3
     page = make_report(team, tmp_path / "udvalg.html")
     shown = numbers_in(page_text(section(page, "capacity")))
@@ -394,8 +388,8 @@ def test_hidden_open_count_cannot_be_read_back_from_the_free_places(team, tmp_pa
 
 def test_bigger_cohort_shows_its_real_counts(run, tmp_path):
     demo(run)
-    figures = load_json(run("outcomes", "--json"))
-    capacity = load_json(run("capacity", "--json"))
+    figures = as_json(run("outcomes", "--json"))
+    capacity = as_json(run("capacity", "--json"))
     cohort, started = figures["cohort"], figures["started_job_or_education"]
     assert cohort >= 5 and started >= 5
 
@@ -439,7 +433,7 @@ def committee_caseload(team) -> None:
     def case(name: str, referral: str) -> int:
         args = intake_args(name, "01-01-2010", "--consultant", "Mette Holm", "--json")
         args[args.index("--referral-date") + 1] = referral
-        ids[name] = load_json(team(*args))["id"]
+        ids[name] = as_json(team(*args))["id"]
         return ids[name]
 
     def ok(*args: str) -> None:
@@ -530,8 +524,8 @@ def test_small_aftercare_and_quarter_figures_are_hidden(team, tmp_path):
 
 def test_from_and_to_change_the_cohort_and_the_page_says_which(run, tmp_path):
     demo(run)
-    everyone = load_json(run("outcomes", "--json"))
-    period = load_json(run("outcomes", "--from", "01-01-2026", "--to", "30-06-2026", "--json"))
+    everyone = as_json(run("outcomes", "--json"))
+    period = as_json(run("outcomes", "--from", "01-01-2026", "--to", "30-06-2026", "--json"))
     assert period["cohort"] >= 5 and period["cohort"] != everyone["cohort"]
 
     whole = make_report(run, tmp_path / "all.html")
@@ -598,6 +592,7 @@ def test_report_replaces_an_existing_file_and_keeps_it_owner_only(run, tmp_path)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
+@pytest.mark.no_db
 def test_report_of_a_database_that_does_not_exist_yet(run, tmp_path, db_path):
     assert not db_path.exists()
     out = tmp_path / "udvalg.html"

@@ -19,23 +19,23 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE, TODAY, TODAY_ISO
-from typer.testing import CliRunner
+from conftest import (
+    ELIGIBLE,
+    IPSUNG,
+    TODAY,
+    as_json,
+    cli,
+    copy_database,
+    ok,
+    process_env,
+    query,
+    run_installed,
+)
 
-from ipsung.cli import app
 from ipsung.store import location as ipsung_db
 from ipsung.store.migrations import HEAD_REVISION
 
-IPSUNG = Path(sys.executable).parent / "ipsung"
 FIXTURE = Path(__file__).parent / "fixtures" / "schema-0001.db"
-RUNNER = CliRunner()
-ENV = {
-    "IPSUNG_TODAY": TODAY_ISO,
-    "NO_COLOR": "1",
-    "COLUMNS": "120",
-    "IPSUNG_NO_INPUT": None,
-    "IPSUNG_DB": None,
-}
 
 # Personal data used below: none of it may ever reach the audit log, and anonymize/erase
 # must leave none of it in the file.
@@ -81,31 +81,6 @@ AT_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def cli(db: Path, *args, input: str = ""):
-    """The real CLI in-process on the database `db`; stdin is not a terminal."""
-    return RUNNER.invoke(
-        app, ["--db", str(db), *map(str, args)], input=input, env=ENV, catch_exceptions=False
-    )
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def as_json(result):
-    return json.loads(ok(result).stdout)
-
-
-def query(db: Path, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def table_counts(db: Path) -> dict[str, int]:
@@ -200,8 +175,8 @@ def build_cases(db: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "ipsung.db"
+def template(tmp_path_factory, sqlite_template) -> Path:
+    path = copy_database(sqlite_template, tmp_path_factory.mktemp("template") / "ipsung.db")
     build_cases(path)
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
     return path
@@ -218,10 +193,8 @@ def case_db(template, tmp_path) -> Path:
 
 
 @pytest.fixture
-def demo_db(tmp_path) -> Path:
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    path = folder / "ipsung.db"
+def demo_db(tmp_path, sqlite_template) -> Path:
+    path = copy_database(sqlite_template, tmp_path / "demo" / "ipsung.db")
     ok(cli(path, "demo"))
     return path
 
@@ -549,12 +522,6 @@ print(" ".join(map(str, codes)))
 """
 
 
-def _process_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
-    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
-    return env
-
-
 def _contacts(db: Path) -> int:
     return query(db, "SELECT count(*) FROM contacts")[0][0]
 
@@ -566,12 +533,13 @@ def _wait_until(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_backup_while_another_process_writes(case_db, tmp_path):
     stop = tmp_path / "stop"
     start = _contacts(case_db)
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(IPSUNG), str(case_db), str(stop)],
-        env=_process_env(),
+        env=process_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -667,10 +635,8 @@ def test_check_finds_a_damaged_foreign_key(case_db):
 # --- 3. anonymize and erase ---------------------------------------------------------------
 
 
-def personal_case_db(folder: Path) -> Path:
+def personal_case_db(db: Path) -> Path:
     """Case 1 (NAME, CPR, goal, notes, an ended job) closed on 20-11-2026; case 2 open."""
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "ipsung.db"
     ok(cli(db, "consultant", "add", "Mette Holm"))
     assert intake(db, NAME, ["--cpr", CPR], "--goal", GOAL) == 1
     assert intake(db, OTHER_NAME, ["--birth-date", "01-05-2009"]) == 2
@@ -710,8 +676,8 @@ def assert_not_in_file(db: Path, texts: list[str]) -> None:
     ids=["anonymize", "erase"],
 )
 @pytest.mark.parametrize("answer", ["", "y\n"], ids=["no-input", "piped-yes"])
-def test_removal_without_yes_is_refused_off_a_terminal(tmp_path, args, answer):
-    db = personal_case_db(tmp_path / "data")
+def test_removal_without_yes_is_refused_off_a_terminal(db_path, args, answer):
+    db = personal_case_db(db_path)
     before = db.read_bytes()
     rows = audit_rows(db)
     r = cli(db, *args, input=answer)
@@ -722,8 +688,8 @@ def test_removal_without_yes_is_refused_off_a_terminal(tmp_path, args, answer):
     assert as_json(cli(db, "show", "1", "--json"))["name"] == NAME
 
 
-def test_anonymize_leaves_no_personal_text_and_keeps_the_statistics(tmp_path):
-    db = personal_case_db(tmp_path / "data")
+def test_anonymize_leaves_no_personal_text_and_keeps_the_statistics(db_path):
+    db = personal_case_db(db_path)
     outcomes_before = as_json(cli(db, "outcomes", "--json"))
     shown_before = as_json(cli(db, "show", "1", "--json"))
     assert_in_file(db, REMOVED + [OTHER_NAME, OTHER_NOTE])  # the test can fail
@@ -761,8 +727,8 @@ def test_anonymize_leaves_no_personal_text_and_keeps_the_statistics(tmp_path):
     assert_no_personal_data_in_audit(db)
 
 
-def test_anonymize_twice_changes_nothing_more(tmp_path):
-    db = personal_case_db(tmp_path / "data")
+def test_anonymize_twice_changes_nothing_more(db_path):
+    db = personal_case_db(db_path)
     ok(cli(db, "anonymize", "--closed-before", "21-11-2026", "--yes"))
     rows = audit_rows(db)
     listed = as_json(cli(db, "list", "--status", "all", "--json"))
@@ -772,8 +738,8 @@ def test_anonymize_twice_changes_nothing_more(tmp_path):
     assert all(x["command"] != "anonymize" for x in audit_rows(db)[len(rows) :])
 
 
-def test_erase_removes_the_case_and_keeps_its_audit_rows(tmp_path):
-    db = personal_case_db(tmp_path / "data")
+def test_erase_removes_the_case_and_keeps_its_audit_rows(db_path):
+    db = personal_case_db(db_path)
     ok(cli(db, "show", "1"))
     assert_in_file(db, REMOVED)
     audit_before = [r for r in audit_rows(db) if r["participant_id"] == 1]
@@ -1010,18 +976,13 @@ def test_files_are_owner_only_whatever_the_umask(tmp_path, permissive_umask):
     assert mode(tmp_path / "backup.db.key") == 0o600
 
 
+@pytest.mark.slow
 def test_installed_command_writes_owner_only_files_under_umask_022(tmp_path):
-    env = _process_env()
+    env = process_env()
     db = tmp_path / "data" / "ipsung.db"
 
     def run(*args):
-        r = subprocess.run(
-            [str(IPSUNG), "--db", str(db), *map(str, args)],
-            env=env,
-            capture_output=True,
-            text=True,
-            preexec_fn=lambda: os.umask(0o022),
-        )
+        r = run_installed(env, "--db", db, *args, preexec_fn=lambda: os.umask(0o022))
         assert r.returncode == 0, r.stderr
         return r
 

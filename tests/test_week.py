@@ -14,25 +14,9 @@ Two consultants: Mette Holm (max 3) and Jonas Berg (max 2). The cases:
 After each day `capacity --json` and `due --json` are checked in full.
 """
 
-import json
-
-from conftest import ELIGIBLE
+from conftest import ELIGIBLE, doc, ok, row_counts
 
 MAX = {"Mette Holm": 3, "Jonas Berg": 2}
-
-
-def ok(r):
-    assert r.exit_code == 0, r.output
-    assert "Traceback" not in r.output
-    return r
-
-
-def doc(r):
-    return json.loads(r.stdout)
-
-
-def rows(run) -> dict:
-    return doc(ok(run("info", "--json")))["rows"]
 
 
 def intake_cmd(name: str, referral: str, *extra: str) -> list[str]:
@@ -109,10 +93,10 @@ def test_a_week_in_the_team(run, monkeypatch):
         ids[key] = taken["id"]
     assert sorted(ids.values()) == [1, 2, 3, 4, 5]
     # the whole team is full: refused, then waitlisted
-    before = rows(run)
+    before = row_counts(run)
     r = run(*intake_cmd("Noah Larsen", "16-11-2026"))
     assert r.exit_code == 1, r.output
-    assert rows(run) == before
+    assert row_counts(run) == before
     waiting = take_in(run, "Noah Larsen", "16-11-2026", "--waitlist")
     assert waiting["status"] == "waitlisted" and waiting["id"] == 6
     # before the day's contacts: case 1 is behind on weekly contact, intake meeting and
@@ -133,10 +117,10 @@ def test_a_week_in_the_team(run, monkeypatch):
 
     # --- Tuesday 17-11 --------------------------------------------------------------------
     today("2026-11-17")
-    before = rows(run)
+    before = row_counts(run)
     r = run("log-contact", "2", "--kind", "youth", "--date", "18-11-2026")  # tomorrow
     assert r.exit_code == 2, r.output
-    assert rows(run) == before
+    assert row_counts(run) == before
     ok(run("log-contact", "2", "--kind", "youth", "--channel", "phone", "--minutes", "15"))
     ok(run("log-contact", "3", "--kind", "three-party", "--note", "Intakesamtale med UU"))
     ok(
@@ -194,11 +178,11 @@ def test_a_week_in_the_team(run, monkeypatch):
     today("2026-11-20")
     # waiting since Monday, the intake meeting and baseline rating due since today
     assert due_pairs(run) == [(6, "waitlist"), (2, "intake-meeting"), (2, "progress-rating")]
-    before = rows(run)
+    before = row_counts(run)
     r = run("reassign", "6", "--to", "Mette Holm")  # Mette is full
     assert r.exit_code == 1, r.output
     assert "Jonas Berg" in r.stderr
-    assert rows(run) == before
+    assert row_counts(run) == before
     ok(run("reassign", "6", "--to", "Jonas Berg"))
     shown = doc(ok(run("show", "6", "--json")))
     assert (shown["status"], shown["consultant"], shown["enrolled_on"]) == (

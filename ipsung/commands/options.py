@@ -37,6 +37,8 @@ def error_line(message: str) -> None:
 
 
 def warn(message: str) -> None:
+    # A warning repeats names typed, as an error does: never a CPR-like number.
+    message = without_cpr_numbers(message)
     typer.echo(_("Warning: {message}").format(message=message), err=True)
 
 
