@@ -26,6 +26,7 @@ from ipsung.commands import cases, daily, moving, reports, safety
 from ipsung.commands.options import error_line, state
 from ipsung.errors import IpsungError
 from ipsung.i18n import _
+from ipsung.store import platform
 
 INTERNAL_ERROR_EXIT = 70  # a bug (EX_SOFTWARE); never the answer to any input
 
@@ -41,7 +42,7 @@ class IpsungGroup(TyperGroup):
         return [n for n in names if n not in groups] + groups
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        os.umask(0o077)  # everything we create (database, exports, backups) is owner-only
+        platform.owner_only_umask()  # what we create (database, exports, backups) is private
         _name_metavars(self)
         try:
             code = super().main(

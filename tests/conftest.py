@@ -5,7 +5,6 @@ Tests never depend on the real date: IPSUNG_TODAY fixes "today" for every comman
 """
 
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
@@ -17,6 +16,11 @@ from typer.testing import CliRunner
 
 from ipsung.cli import app
 from ipsung.store.weeks import WEEK_INDEX
+
+try:
+    import pwd
+except ImportError:  # Windows: no users to switch to; the server tests are skipped there
+    pwd = None
 
 TODAY = date(2026, 11, 23)  # a Monday
 TODAY_ISO = TODAY.isoformat()
@@ -150,7 +154,7 @@ class PgServer:
         self.port = 5432  # only names the socket file; nothing listens on TCP
         self.user: dict = {}
         self._next = 0
-        if os.geteuid() == 0:
+        if pwd is not None and os.geteuid() == 0:
             # postgres refuses to run as root: run it as the `postgres` user if there is
             # one (Debian's package makes it), else as `nobody`, owning the folder.
             for name in ("postgres", "nobody"):

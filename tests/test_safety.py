@@ -23,7 +23,7 @@ from conftest import ELIGIBLE, TODAY, TODAY_ISO
 from typer.testing import CliRunner
 
 from ipsung.cli import app
-from ipsung.store import location as ipsung_db
+from ipsung.store import platform as ipsung_db
 from ipsung.store.migrations import HEAD_REVISION
 
 IPSUNG = Path(sys.executable).parent / "ipsung"

@@ -21,18 +21,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from ipsung.errors import DatabaseRefused
 from ipsung.i18n import _
 from ipsung.store import server
-from ipsung.store.location import Location, default_path, refuse_network_share, resolve
+from ipsung.store.location import Location, default_path, resolve
+from ipsung.store.peek import read_only
+from ipsung.store.platform import make_owner_only, refuse_network_share
 from ipsung.store.schema import HEAD_REVISION, refuse_newer, upgrade
 
 if TYPE_CHECKING:  # the ORM is slow to import; the reports read without it (see reading)
     from sqlalchemy.orm import Session
 
-__all__ = ["Location", "default_path", "resolve", "session", "reading", "describe"]
+__all__ = ["Location", "default_path", "resolve", "session", "reading", "describe", "read_only"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -41,12 +43,18 @@ def _create_file(path: Path) -> None:
     """Create the folder (0700) and an empty file (0600): it will hold health data."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.parent.name == "ipsung":
-        os.chmod(path.parent, 0o700)  # our own folder; never chmod a folder the user chose
+        make_owner_only(path.parent, 0o700)  # our own folder; never one the user chose
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
 
 
-def _engine(url: str, write: bool) -> Engine:
+def _file_url(path: Path) -> URL:
+    """The file as SQLAlchemy's URL: built, not written as text, so that a `?` or `#` in a
+    folder name (or a Windows drive path) is not read as part of the URL."""
+    return URL.create("sqlite", database=str(path))
+
+
+def _engine(url: str | URL, write: bool) -> Engine:
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -67,17 +75,6 @@ def _engine(url: str, write: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
-
-
-def read_only(path: Path) -> sqlite3.Connection:
-    """A plain read-only connection that leaves the folder as it found it.
-
-    A reader of a WAL database creates -wal and -shm files beside it. When there is no
-    -wal file, nobody holds uncommitted pages, so the file can be read as immutable:
-    nothing is created, and a file we refuse (a newer version) stays exactly as it was.
-    """
-    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
-    return sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True)
 
 
 def _file_revision(path: Path) -> str | None:
@@ -111,7 +108,7 @@ def backup_copy(path: Path, destination: Path) -> None:
     finally:
         target.close()
         source.close()
-    os.chmod(destination, 0o600)
+    make_owner_only(destination, 0o600)
 
 
 def _ensure_schema(location: Location) -> None:
@@ -123,7 +120,7 @@ def _ensure_schema(location: Location) -> None:
         refuse_newer(str(path), revision, _("file"))
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         backup_copy(path, path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}"))
-    engine = _engine(f"sqlite:///{path}", write=True)
+    engine = _engine(_file_url(path), write=True)
     try:
         upgrade(engine)
     finally:
@@ -182,11 +179,11 @@ def _open_file(location: Location, write: bool) -> Engine:
     refuse_network_share(location.path)
     if location.exists:
         _ensure_schema(location)
-        return _engine(f"sqlite:///{location.path}", write=write)
+        return _engine(_file_url(location.path), write=write)
     if write:
         _create_file(location.path)
         _ensure_schema(location)
-        return _engine(f"sqlite:///{location.path}", write=True)
+        return _engine(_file_url(location.path), write=True)
     return _empty_engine()
 
 
