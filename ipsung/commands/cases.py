@@ -17,6 +17,7 @@ from ipsung.commands.options import (
     MistrivselOpt,
     MotivatedOpt,
     NameOpt,
+    ParticipantArg,
     PathwayOpt,
     ReferralDateOpt,
     ReferredByOpt,
@@ -32,6 +33,7 @@ from ipsung.commands.options import (
     parse_evidence,
     parse_person,
     parse_yes_no,
+    participant,
     print_json,
     reading,
     require,
@@ -443,21 +445,22 @@ def list_cases(
 
 @app.command()
 def show(
-    participant: Annotated[int, typer.Argument(help="Case id.")],
+    case: ParticipantArg,
     reveal_cpr: Annotated[
         bool, typer.Option("--reveal-cpr", help="Show the full CPR number (recorded).")
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Everything about one case, contacts as a timeline. The read is recorded in the
-    audit log. Example: ipsung show 12"""
+    audit log. Example: ipsung show 12, or ipsung show emil"""
     from ipsung.render import cases as case_view
     from ipsung.usecases import records
 
+    case_id = participant(case)
     # The audit row makes show a write, but never create a database just to find nothing.
     with session(write=location().exists) as s:
-        case = records.show_case(s, participant, reveal_cpr)
-        document = case_view.document(case, today(), reveal_cpr)
+        shown = records.show_case(s, case_id, reveal_cpr)
+        document = case_view.document(shown, today(), reveal_cpr)
     if json_out:
         print_json(document)
     else:

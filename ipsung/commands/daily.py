@@ -17,6 +17,7 @@ from ipsung.commands.options import (
     MistrivselOpt,
     MotivatedOpt,
     NameOpt,
+    ParticipantArg,
     PathwayOpt,
     ReferralDateOpt,
     ReferredByOpt,
@@ -27,9 +28,11 @@ from ipsung.commands.options import (
     choice,
     echo,
     interactive,
+    optional_participant,
     parse_date,
     parse_evidence,
     parse_person,
+    participant,
     print_json,
     reading,
     require,
@@ -56,7 +59,6 @@ aftercare_app = typer.Typer(
 app.add_typer(placement_app, name="placement")
 app.add_typer(aftercare_app, name="aftercare")
 
-ParticipantArg = Annotated[int, typer.Argument(help="Case id.", show_default=False)]
 DateOpt = Annotated[str, typer.Option("--date", help="Day-first date, or today/yesterday.")]
 
 
@@ -66,7 +68,12 @@ DateOpt = Annotated[str, typer.Option("--date", help="Day-first date, or today/y
 @app.command("log-contact")
 def log_contact(
     participant: Annotated[
-        int | None, typer.Argument(help="Case id (none for job development with --employer).")
+        str | None,
+        typer.Argument(
+            metavar="PARTICIPANT",
+            help="Case id, or a name or the start of one (none for job development with "
+            "--employer).",
+        ),
     ] = None,
     kind: Annotated[
         str | None,
@@ -100,15 +107,16 @@ def log_contact(
 ) -> None:
     """Log a contact with or about a young person.
 
-    Example: ipsung log-contact 12 --kind youth --date 23-11-2026 --minutes 45
+    Example: ipsung log-contact emil --kind youth --date 23-11-2026 --minutes 45
     Job development: ipsung log-contact --kind employer --employer 'Bager Nielsen' --consultant 'Mette Holm'
     """
     from ipsung.schemas import ContactRow
     from ipsung.usecases import casework
 
     kind = choice(kind, vocabulary.CONTACT_KINDS, "--kind", _("Kind of contact"))
-    if participant is None and kind != "employer":
-        participant = require(None, "PARTICIPANT", _("Case id"), case_id)
+    case = optional_participant(participant)
+    if case is None and kind != "employer":
+        case = require(None, "PARTICIPANT", _("Case (id or name)"), case_id)
     if on is None and interactive():
         day = ask(_("Date"), lambda t: parse_date(t, "--date"), "today")
     else:
@@ -121,7 +129,7 @@ def log_contact(
     row = checked(
         ContactRow,
         {
-            "participant_id": participant,
+            "participant_id": case,
             "day": day,
             "kind": kind,
             "channel": channel,
@@ -198,7 +206,7 @@ def capacity(
 
 @placement_app.command("add")
 def placement_add(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     kind: Annotated[
         str, typer.Option("--kind", help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".")
     ],
@@ -211,7 +219,7 @@ def placement_add(
 ) -> None:
     """Register a job, internship or education the young person started.
 
-    Example: ipsung placement add 12 --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
+    Example: ipsung placement add emil --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
     """
     from ipsung.schemas import PlacementRow
     from ipsung.usecases import casework
@@ -219,7 +227,7 @@ def placement_add(
     row = checked(
         PlacementRow,
         {
-            "participant_id": participant,
+            "participant_id": participant(case),
             "kind": vocabulary.parse_choice(kind, vocabulary.PLACEMENT_KINDS, "--kind"),
             "start": parse_date(start, "--start"),
             "hours": hours,
@@ -252,30 +260,32 @@ def placement_end(
 
 
 @aftercare_app.command("start")
-def aftercare_start(participant: ParticipantArg, on: DateOpt = "today") -> None:
+def aftercare_start(case: ParticipantArg, on: DateOpt = "today") -> None:
     """Start a period of aftercare (efterværn). Example: ipsung aftercare start 12 --date 01-12-2026"""
     from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        casework.start_aftercare(s, participant, day, today())
-    typer.echo(_("Aftercare started for case {id}").format(id=participant))
+        casework.start_aftercare(s, case_id, day, today())
+    typer.echo(_("Aftercare started for case {id}").format(id=case_id))
 
 
 @aftercare_app.command("end")
-def aftercare_end(participant: ParticipantArg, on: DateOpt = "today") -> None:
+def aftercare_end(case: ParticipantArg, on: DateOpt = "today") -> None:
     """End the current aftercare period. Example: ipsung aftercare end 12 --date 01-03-2027"""
     from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        casework.end_aftercare(s, participant, day, today())
-    typer.echo(_("Aftercare ended for case {id}").format(id=participant))
+        casework.end_aftercare(s, case_id, day, today())
+    typer.echo(_("Aftercare ended for case {id}").format(id=case_id))
 
 
 @app.command()
 def progress(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     outlook: Annotated[int, typer.Option("--outlook", help="Udsyn, 1-5.")],
     insight: Annotated[int, typer.Option("--insight", help="Indsigt, 1-5.")],
     skills: Annotated[int, typer.Option("--skills", help="Kompetencer, 1-5.")],
@@ -283,16 +293,18 @@ def progress(
 ) -> None:
     """Record the young person's own rating on Ungegarantien's three dimensions.
 
-    Example: ipsung progress 12 --outlook 3 --insight 4 --skills 2
+    Example: ipsung progress sara --outlook 3 --insight 4 --skills 2
     """
     from ipsung.schemas import RatingRow
     from ipsung.usecases import casework
 
+    day = parse_date(on, "--date")
+    case_id = participant(case)
     row = checked(
         RatingRow,
         {
-            "participant_id": participant,
-            "day": parse_date(on, "--date"),
+            "participant_id": case_id,
+            "day": day,
             "outlook": outlook,
             "insight": insight,
             "skills": skills,
@@ -300,7 +312,7 @@ def progress(
     )
     with session(write=True) as s:
         casework.rate_progress(s, row, today())
-    typer.echo(_("Rating recorded for case {id}").format(id=participant))
+    typer.echo(_("Rating recorded for case {id}").format(id=case_id))
 
 
 # --- close, reassign, edit -------------------------------------------------------------------
@@ -308,7 +320,7 @@ def progress(
 
 @app.command()
 def close(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     on: DateOpt = "today",
     reason: Annotated[
         str | None,
@@ -324,11 +336,12 @@ def close(
 
     reason = choice(reason, vocabulary.CLOSE_REASONS, "--reason", _("Reason"))
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        case, had_closing_contact = casework.close_case(s, participant, day, reason, today())
+        closed, had_closing_contact = casework.close_case(s, case_id, day, reason, today())
     typer.echo(
         _("Case {id} closed on {day} ({reason})").format(
-            id=case.id, day=rules.format_date(day), reason=reason
+            id=closed.id, day=rules.format_date(day), reason=reason
         )
     )
     if not had_closing_contact:
@@ -341,7 +354,7 @@ def close(
 
 @app.command()
 def reassign(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     to: Annotated[str, typer.Option("--to", help="The consultant who takes the case.")],
 ) -> None:
     """Give a case to another consultant (capacity rules apply); takes a waitlisted case off
@@ -349,22 +362,23 @@ def reassign(
     from ipsung import rules
     from ipsung.usecases import casework
 
+    case_id = participant(case)
     with session(write=True) as s:
-        case, was_waitlisted = casework.reassign(s, participant, to, today())
-        name = case.consultant.name
+        moved, was_waitlisted = casework.reassign(s, case_id, to, today())
+        name = moved.consultant.name
     if was_waitlisted:
         typer.echo(
             _("Case {id} taken off the waitlist: {name}, enrolled {day}").format(
-                id=case.id, name=name, day=rules.format_date(case.enrolled_on)
+                id=moved.id, name=name, day=rules.format_date(moved.enrolled_on)
             )
         )
     else:
-        typer.echo(_("Case {id} is now with {name}").format(id=case.id, name=name))
+        typer.echo(_("Case {id} is now with {name}").format(id=moved.id, name=name))
 
 
 @app.command()
 def edit(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     name: NameOpt = None,
     birth_date: BirthDateOpt = None,
     cpr: CprOpt = None,
@@ -425,6 +439,7 @@ def edit(
         )
     if not changes and not override:
         raise BadInput(_("nothing to change: give at least one field, e.g. --goal 'Blive frisør'"))
+    case_id = participant(case)
     with session(write=True) as s:
-        changed = casework.edit_case(s, participant, changes, today(), override)
-    typer.echo(_("Case {id} corrected: {fields}").format(id=participant, fields=", ".join(changed)))
+        changed = casework.edit_case(s, case_id, changes, today(), override)
+    typer.echo(_("Case {id} corrected: {fields}").format(id=case_id, fields=", ".join(changed)))

@@ -156,15 +156,40 @@ def checked(model, values: dict) -> Any:
 
 
 def case_id(text: str) -> int:
-    """A case id typed at a prompt."""
-    from ipsung.errors import shown
+    """A case typed at a prompt: an id, or a name (see `participant`)."""
+    return participant(text)
 
+
+# --- a case by its id or a name (issue 16) ---
+
+
+def participant(text: str, where: str = "PARTICIPANT") -> int:
+    """The case a person means: a case id exactly as before (any text int() reads, with
+    no database read), or else a name or the start of one, looked up in one short read
+    (store/names.py). Several matches are bad input listing them (id, name, consultant,
+    status); none, bad input with the nearest names."""
     try:
-        return int(text.strip())
+        return int(text)
     except ValueError:
-        raise BadInput(
-            _("'{value}' is not a case id").format(value=shown(text)), "PARTICIPANT"
-        ) from None
+        pass
+    from ipsung.store import names
+
+    with reading() as conn:
+        return names.resolve(conn, text, where)
+
+
+def optional_participant(text: str | None) -> int | None:
+    return None if text is None else participant(text)
+
+
+ParticipantArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="PARTICIPANT",
+        help="Case id, or a name or the start of one (emil, 'Emil D').",
+        show_default=False,
+    ),
+]
 
 
 def _or(choices) -> str:

@@ -8,13 +8,16 @@ import typer
 
 from ipsung.commands.options import (
     JsonOpt,
+    ParticipantArg,
     ask,
     echo,
     in_use,
     interactive,
     location,
+    optional_participant,
     parse_date,
     parse_yes_no,
+    participant,
     print_json,
     reading,
     today,
@@ -40,7 +43,13 @@ def confirm(question: str, yes: bool) -> None:
 
 @app.command("audit")
 def audit_log(
-    participant: Annotated[int | None, typer.Argument(help="Only this case.")] = None,
+    case: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PARTICIPANT",
+            help="Only this case: its id, or a name or the start of one.",
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the latest N rows.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -51,8 +60,9 @@ def audit_log(
     from ipsung.render import safety as safety_view
     from ipsung.store import audit
 
+    case_id = optional_participant(case)
     with reading() as conn:
-        rows = audit.entries(conn, participant, limit)
+        rows = audit.entries(conn, case_id, limit)
     if json_out:
         print_json(rows)
     else:
@@ -125,7 +135,7 @@ def anonymize(
 
 @app.command()
 def erase(
-    participant: Annotated[int, typer.Argument(help="Case id.")],
+    case: ParticipantArg,
     yes: YesOpt = False,
 ) -> None:
     """Delete one case entirely (contacts, placements, ratings); the audit log keeps its id.
@@ -134,6 +144,7 @@ def erase(
     """
     from ipsung.usecases import safety
 
-    confirm(_("Delete case {id} and everything about it?").format(id=participant), yes)
-    safety.erase(location(), participant)
-    typer.echo(_("Case {id} erased").format(id=participant))
+    case_id = participant(case)
+    confirm(_("Delete case {id} and everything about it?").format(id=case_id), yes)
+    safety.erase(location(), case_id)
+    typer.echo(_("Case {id} erased").format(id=case_id))
