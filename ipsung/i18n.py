@@ -14,3 +14,8 @@ _translation = gettext.translation(
 
 def _(message: str) -> str:
     return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a message for a count: `ngettext("{n} task", "{n} tasks", n)`."""
+    return _translation.ngettext(singular, plural, n)

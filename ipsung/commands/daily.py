@@ -172,14 +172,21 @@ def due(
     """
     from ipsung.render import due as due_view
     from ipsung.reports import due as due_list
+    from ipsung.store import names
 
     day = parse_date(on, "--on")
     with reading() as conn:
         items = due_list.due_list(conn, day, consultant)
+        case_names = {c.id: c.name for c in names.cases(conn)}
+        if consultant:  # as the database spells it, for the heading
+            folded = names.fold(consultant)
+            consultant = next(
+                (n for n in names.consultant_names(conn) if names.fold(n) == folded), consultant
+            )
     if json_out:
-        print_json(due_view.documents(items))
-    else:
-        echo(due_view.page(items, day))
+        print_json(due_view.documents(items, case_names))
+        return
+    echo(due_view.page(items, day, case_names, whose=consultant))
 
 
 @app.command()
