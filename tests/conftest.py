@@ -34,6 +34,16 @@ def _not_the_week_index(obj, name, type_, reflected, compare_to):
 COMPARE_OPTIONS = {"compare_type": True, "include_object": _not_the_week_index}
 
 
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path, monkeypatch):
+    """Every test has a settings file of its own (none yet) and no IPSUNG_CONSULTANT: the
+    developer's own `ipsung config set consultant` must not change what a test sees."""
+    path = tmp_path / "settings" / "config.toml"
+    monkeypatch.setenv("IPSUNG_CONFIG", str(path))
+    monkeypatch.delenv("IPSUNG_CONSULTANT", raising=False)
+    return path
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "data" / "ipsung.db"

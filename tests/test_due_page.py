@@ -86,6 +86,17 @@ def test_the_columns_line_up_across_the_groups(caseload):
     assert len({line[:12] for line in lines}) >= 2 and len(positions) == 1
 
 
+def test_my_own_group_comes_first_in_the_teams_list(caseload):
+    run, _ids = caseload
+    ok(run("config", "set", "consultant", "Mette Holm"))
+    mine = ok(run("due")).stdout
+    assert mine.startswith("Due for Mette Holm on 23-11-2026\n")
+    assert "Jonas Berg" not in mine and "Waitlist" not in mine
+    team = blocks(ok(run("due", "--all")).stdout)
+    titles = [g[0].rsplit(" (", 1)[0] for g in team[1:-1]]
+    assert titles == ["Mette Holm", "Jonas Berg", "Waitlist"]
+
+
 def test_one_consultants_list_is_one_table_under_the_name(caseload):
     run, ids = caseload
     (heading, *table), summary = blocks(ok(run("due", "--consultant", "jonas berg")).stdout)

@@ -29,6 +29,7 @@ from ipsung.commands.options import (
     in_use,
     interactive,
     location,
+    my_consultant,
     parse_date,
     parse_evidence,
     parse_person,
@@ -243,7 +244,12 @@ def intake(
     referral_date: ReferralDateOpt = None,
     referred_by: ReferredByOpt = None,
     consultant: Annotated[
-        str | None, typer.Option("--consultant", help="Default: the one with most free places.")
+        str | None,
+        typer.Option(
+            "--consultant",
+            help="Default: you, once set with ipsung config set consultant NAME; "
+            "otherwise the one with most free places.",
+        ),
     ] = None,
     diagnosis: DiagnosisOpt = None,
     under_assessment: MaybeUnderAssessmentOpt = None,
@@ -291,9 +297,13 @@ def intake(
         _("Referred by ({choices})").format(choices=_referral_choices()),
         vocabulary.parse_referral_source,
     )
-    consultant = _optional(
-        consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip
-    )
+    mine = my_consultant() if consultant is None else None
+    if mine:
+        consultant = _optional(None, False, _("Consultant"), str.strip, default=mine) or mine
+    else:
+        consultant = _optional(
+            consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip
+        )
     diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
     if not diagnosis and interactive():
         diagnoses = (

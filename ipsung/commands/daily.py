@@ -28,6 +28,9 @@ from ipsung.commands.options import (
     choice,
     echo,
     interactive,
+    me,
+    my_consultant,
+    my_name,
     optional_participant,
     parse_date,
     parse_evidence,
@@ -101,7 +104,11 @@ def log_contact(
     ] = None,
     consultant: Annotated[
         str | None,
-        typer.Option("--consultant", help="Who made the contact (default: the case's consultant)."),
+        typer.Option(
+            "--consultant",
+            help="Who made the contact (default: the case's consultant; for an employer "
+            "contact, yours: ipsung config set consultant NAME).",
+        ),
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -117,6 +124,8 @@ def log_contact(
     case = optional_participant(participant)
     if case is None and kind != "employer":
         case = require(None, "PARTICIPANT", _("Case (id or name)"), case_id)
+    if kind == "employer" and consultant is None:
+        consultant = my_consultant()
     if on is None and interactive():
         day = ask(_("Date"), lambda t: parse_date(t, "--date"), "today")
     else:
@@ -161,12 +170,22 @@ def log_contact(
 def due(
     on: Annotated[str, typer.Option("--on", help="Day to look from (default today).")] = "today",
     consultant: Annotated[
-        str | None, typer.Option("--consultant", help="Only this consultant's cases.")
+        str | None,
+        typer.Option(
+            "--consultant",
+            help="Only this consultant's cases (default: yours, once set with "
+            "ipsung config set consultant NAME).",
+        ),
     ] = None,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="The whole team's list, even when yours is set.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """What needs doing now, most overdue first: weekly contact, intake meeting, employer
-    contact, placement follow-up, progress rating, period review, waitlist.
+    contact, placement follow-up, progress rating, period review, waitlist. Your own list
+    when you have set who you are (ipsung config set consultant NAME); the team's,
+    grouped by consultant, with --all.
 
     Example: ipsung due --consultant 'Mette Holm'
     """
@@ -174,9 +193,12 @@ def due(
     from ipsung.reports import due as due_list
     from ipsung.store import names
 
+    if everyone and consultant:
+        raise BadInput(_("--all and --consultant exclude each other"))
     day = parse_date(on, "--on")
     with reading() as conn:
-        items = due_list.due_list(conn, day, consultant)
+        mine = None if everyone or consultant else my_name(conn)
+        items = due_list.due_list(conn, day, consultant or mine)
         case_names = {c.id: c.name for c in names.cases(conn)}
         if consultant:  # as the database spells it, for the heading
             folded = names.fold(consultant)
@@ -186,7 +208,18 @@ def due(
     if json_out:
         print_json(due_view.documents(items, case_names))
         return
-    echo(due_view.page(items, day, case_names, whose=consultant))
+    whose = consultant or mine
+    echo(due_view.page(items, day, case_names, whose=whose, own=None if whose else _own_name()))
+
+
+def _own_name() -> str | None:
+    """The configured consultant, to put their group first in the team's list; here a
+    name the database does not know, or a broken settings file, only loses that order."""
+    try:
+        setting = me()
+    except BadInput:
+        return None
+    return setting.value if setting else None
 
 
 @app.command()

@@ -192,6 +192,45 @@ ParticipantArg = Annotated[
 ]
 
 
+# --- who am I (ipsung config set consultant NAME) ---
+
+
+def me():
+    """The configured consultant (config.Setting: value and source), or None."""
+    from ipsung.store import config
+
+    return config.get("consultant")
+
+
+def my_name(conn, setting=None) -> str | None:
+    """The configured consultant as the database spells the name, or None when none is
+    set. A name the database does not know is bad input naming where it was set."""
+    setting = setting if setting is not None else me()
+    if setting is None:
+        return None
+    from ipsung.store import names
+
+    wanted = names.fold(setting.value)
+    for name in names.consultant_names(conn):
+        if names.fold(name) == wanted:
+            return name
+    raise BadInput(
+        _(
+            "consultant '{name}' (set in {source}) is not in this database; "
+            "see: ipsung consultant list, and change it with: ipsung config set consultant NAME"
+        ).format(name=setting.value, source=setting.source)
+    )
+
+
+def my_consultant() -> str | None:
+    """`my_name` without opening the database when no consultant is configured."""
+    setting = me()
+    if setting is None:
+        return None
+    with reading() as conn:
+        return my_name(conn, setting)
+
+
 def _or(choices) -> str:
     """`a, b or c`, for help texts."""
     *first, last = choices
