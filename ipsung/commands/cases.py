@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ipsung import vocabulary
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -29,7 +30,9 @@ from ipsung.commands.options import (
     in_use,
     interactive,
     location,
+    me,
     my_consultant,
+    my_name,
     parse_date,
     parse_evidence,
     parse_person,
@@ -39,6 +42,7 @@ from ipsung.commands.options import (
     reading,
     require,
     session,
+    stdout_is_terminal,
     today,
     warn,
 )
@@ -104,7 +108,7 @@ def screen(
     Example: ipsung screen --birth-date 14-03-2010 --diagnosis F90.0 --substance A
     --motivated --normal-cognition
     """
-    from ipsung import rules, vocabulary
+    from ipsung import rules
     from ipsung.render import cases as case_view
 
     birth, _cpr = parse_person(birth_date, cpr)
@@ -224,8 +228,6 @@ def consultant_deactivate(
 
 
 def _referral_choices() -> str:
-    from ipsung import vocabulary
-
     return vocabulary.listed(vocabulary.referral_sources())
 
 
@@ -274,7 +276,7 @@ def intake(
     Example: ipsung intake --name 'Sofie Jensen' --birth-date 14-03-2010
     --referred-by school --mistrivsel absence --substance A --motivated --normal-cognition
     """
-    from ipsung import rules, vocabulary
+    from ipsung import rules
     from ipsung.render import cases as case_view
     from ipsung.schemas import CaseRow
     from ipsung.usecases import intake as intake_case
@@ -439,14 +441,37 @@ def list_cases(
     consultant: Annotated[
         str | None, typer.Option("--consultant", help="Only this consultant's cases.")
     ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", help="Only cases whose name, goal or an employer holds TEXT."),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="|".join(vocabulary.LIST_SORTS),
+            help="Order by case id (default), name or enrolment day.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List cases (default: active). Example: ipsung list --status all --consultant 'Mette Holm'"""
+    """List cases (default: active). At a terminal, with who you are set (ipsung config
+    set consultant NAME), your own open cases come first.
+
+    Example: ipsung list --status all --search frisør --sort name
+    """
     from ipsung.render import cases as case_view
     from ipsung.reports import cases
 
     with reading() as conn:
-        documents = cases.list_cases(conn, status, consultant)
+        documents = cases.list_cases(conn, status, consultant, search, sort or "id")
+        # Plain `ipsung list` for a person: their own caseload first (scripts, --json
+        # and an explicit --sort get the order they asked for).
+        mine = None
+        if sort is None and not json_out and stdout_is_terminal() and me() is not None:
+            mine = my_name(conn)
+    if mine:
+        documents.sort(key=lambda d: not (d["consultant"] == mine and d["status"] != "closed"))
     if json_out:
         print_json(documents)
     else:

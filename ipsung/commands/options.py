@@ -231,6 +231,17 @@ def my_consultant() -> str | None:
         return my_name(conn, setting)
 
 
+# --- at a terminal: who reads, and progress on long work ---
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _or(choices) -> str:
     """`a, b or c`, for help texts."""
     *first, last = choices
