@@ -242,6 +242,39 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+class Bar:
+    """What `progress_bar` yields at a terminal: call it with the units done since the
+    last call, or `at(done, total)` when the work counts for itself (a backup's pages)."""
+
+    def __init__(self, progress, task) -> None:
+        self._progress, self._task = progress, task
+
+    def __call__(self, done: int) -> None:
+        self._progress.advance(self._task, done)
+
+    def at(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int | Callable[[], int] | None, stdout_busy: bool = False
+) -> Iterator[Bar | None]:
+    """A progress bar on stderr (rich's) while long work runs, only when stderr is a
+    terminal: redirected stderr and scripts stay clean. `stdout_busy`: what is being
+    written goes to this same terminal (CSV to stdout), so no bar either. Yields a Bar,
+    or None (no bar)."""
+    if not stderr_is_terminal() or (stdout_busy and stdout_is_terminal()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total() if callable(total) else total)
+        yield Bar(progress, task)
+
+
 def _or(choices) -> str:
     """`a, b or c`, for help texts."""
     *first, last = choices

@@ -19,16 +19,24 @@ from ipsung.commands.options import (
     parse_yes_no,
     participant,
     print_json,
+    progress_bar,
     reading,
+    session,
     today,
     warn,
 )
 from ipsung.errors import BadInput, IpsungError
-from ipsung.i18n import _
+from ipsung.i18n import _, ngettext
 
 app = typer.Typer()
 
 YesOpt = Annotated[bool, typer.Option("--yes", help="Do it without asking.")]
+
+
+def note(message: str) -> None:
+    """What is about to happen, on stderr (a person reads it before the question; a
+    script's log keeps it)."""
+    typer.echo(message, err=True)
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -80,7 +88,9 @@ def backup(
     """
     from ipsung.usecases import safety
 
-    for f in safety.backup(location(), path):
+    with progress_bar(_("backup"), None) as bar:
+        written = safety.backup(location(), path, progress=bar.at if bar else None)
+    for f in written:
         typer.echo(_("Wrote {path}").format(path=f))
 
 
@@ -121,13 +131,37 @@ def anonymize(
     from ipsung.usecases import safety
 
     day = parse_date(closed_before, "--closed-before")
+    with session(write=False) as s:
+        plan = safety.anonymize_plan(s, day)
+    if not plan["participants"]:  # nothing to ask about, and nothing to write
+        note(
+            _("No case closed before {day} still holds personal data.").format(
+                day=rules.format_date(day)
+            )
+        )
+        typer.echo(_("Anonymised {n} case(s)").format(n=0))
+        return
+    said = _("{cases} and {notes}, {reasons}: {rows} rows").format(
+        cases=ngettext("{n} case", "{n} cases", plan["participants"]).format(
+            n=plan["participants"]
+        ),
+        notes=ngettext("{n} contact note", "{n} contact notes", plan["contacts"]).format(
+            n=plan["contacts"]
+        ),
+        reasons=ngettext(
+            "{n} placement end reason", "{n} placement end reasons", plan["placements"]
+        ).format(n=plan["placements"]),
+        rows=sum(plan.values()),
+    )
+    note(_("Anonymising changes {what}.").format(what=said))
     confirm(
         _("Remove the personal data of every case closed before {day}?").format(
             day=rules.format_date(day)
         ),
         yes,
     )
-    ids = safety.anonymize_closed(in_use(write=True), day)
+    with progress_bar(_("cases"), plan["participants"]) as bar:
+        ids = safety.anonymize_closed(in_use(write=True), day, on_case=bar)
     typer.echo(_("Anonymised {n} case(s)").format(n=len(ids)))
     if ids:
         warn(_("backup copies made earlier still hold the removed data"))
@@ -145,6 +179,23 @@ def erase(
     from ipsung.usecases import safety
 
     case_id = participant(case)
+    with session(write=False) as s:
+        plan = safety.erase_plan(s, case_id)
+    rows = {
+        "contacts": ngettext("{n} contact", "{n} contacts", plan["contacts"]),
+        "placements": ngettext("{n} placement", "{n} placements", plan["placements"]),
+        "aftercare_periods": ngettext(
+            "{n} aftercare period", "{n} aftercare periods", plan["aftercare_periods"]
+        ),
+        "progress_ratings": ngettext("{n} rating", "{n} ratings", plan["progress_ratings"]),
+    }
+    note(
+        _("Erasing deletes case {id} with {what}: {rows} rows.").format(
+            id=case_id,
+            what=", ".join(text.format(n=plan[table]) for table, text in rows.items()),
+            rows=sum(plan.values()),
+        )
+    )
     confirm(_("Delete case {id} and everything about it?").format(id=case_id), yes)
     safety.erase(location(), case_id)
     typer.echo(_("Case {id} erased").format(id=case_id))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,14 +97,28 @@ def _file_revision(path: Path) -> str | None:
         conn.close()
 
 
-def backup_copy(path: Path, destination: Path) -> None:
-    """A consistent copy through SQLite's backup API, owner-only."""
+BACKUP_STEP_PAGES = 1024  # 4 MiB a step when a backup shows its progress
+
+
+def backup_copy(
+    path: Path, destination: Path, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """A consistent copy through SQLite's backup API, owner-only. `progress(done, total)`
+    (pages), if given, is told after each step (a step of the copy; a write by another
+    process in between makes SQLite start the copy again, so it stays consistent)."""
     fd = os.open(destination, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
     source = sqlite3.connect(path)
     target = sqlite3.connect(destination)
     try:
-        source.backup(target)
+        if progress is None:
+            source.backup(target)
+        else:
+            source.backup(
+                target,
+                pages=BACKUP_STEP_PAGES,
+                progress=lambda _status, remaining, total: progress(total - remaining, total),
+            )
     finally:
         target.close()
         source.close()
