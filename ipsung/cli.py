@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - older typer with click installed besid
     from click import exceptions as click_exceptions
 
 from ipsung import __version__
-from ipsung.commands import cases, config, daily, moving, reports, safety
+from ipsung.commands import cases, completion, config, daily, moving, reports, safety
 from ipsung.commands.options import error_line, state
 from ipsung.errors import IpsungError
 from ipsung.i18n import _
@@ -44,6 +44,8 @@ class IpsungGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         platform.owner_only_umask()  # what we create (database, exports, backups) is private
         _name_metavars(self)
+        if completion.completing(complete_var, prog_name or "ipsung"):
+            completion.install_shells()
         try:
             code = super().main(
                 args, prog_name or "ipsung", complete_var, standalone_mode=False, **extra
@@ -126,7 +128,9 @@ app = typer.Typer(
         "Example: ipsung consultant add 'Mette Holm'; ipsung intake; ipsung list"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # Typer's own completion: --install-completion and --show-completion (bash, zsh,
+    # fish, PowerShell); what Tab offers for cases and consultants is commands/completion.py.
+    add_completion=True,
     rich_markup_mode=None,  # plain click help: starts fast and prints plainly when piped
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,

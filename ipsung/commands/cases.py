@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -183,7 +184,10 @@ def consultant_list(json_out: JsonOpt = False) -> None:
 # instead of being read as an unknown option.
 @consultant_app.command("set-max", context_settings={"ignore_unknown_options": True})
 def consultant_set_max(
-    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="The consultant's name.", autocompletion=completion.consultants),
+    ],
     max_caseload: Annotated[
         int, typer.Argument(metavar="N", help="New maximum number of open cases.")
     ],
@@ -211,7 +215,10 @@ def consultant_set_max(
 
 @consultant_app.command("deactivate")
 def consultant_deactivate(
-    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="The consultant's name.", autocompletion=completion.consultants),
+    ],
 ) -> None:
     """Deactivate a consultant with no open cases.
 
@@ -251,6 +258,7 @@ def intake(
             "--consultant",
             help="Default: you, once set with ipsung config set consultant NAME; "
             "otherwise the one with most free places.",
+            autocompletion=completion.consultants,
         ),
     ] = None,
     diagnosis: DiagnosisOpt = None,
@@ -436,10 +444,20 @@ def _person(text: str) -> tuple[date, str | None]:
 @app.command("list")
 def list_cases(
     status: Annotated[
-        str, typer.Option("--status", help="active, waitlisted, closed or all.")
+        str,
+        typer.Option(
+            "--status",
+            help="active, waitlisted, closed or all.",
+            autocompletion=completion.choices((*vocabulary.STATUSES, "all")),
+        ),
     ] = "active",
     consultant: Annotated[
-        str | None, typer.Option("--consultant", help="Only this consultant's cases.")
+        str | None,
+        typer.Option(
+            "--consultant",
+            help="Only this consultant's cases.",
+            autocompletion=completion.consultants,
+        ),
     ] = None,
     search: Annotated[
         str | None,
@@ -451,6 +469,7 @@ def list_cases(
             "--sort",
             metavar="|".join(vocabulary.LIST_SORTS),
             help="Order by case id (default), name or enrolment day.",
+            autocompletion=completion.choices(vocabulary.LIST_SORTS),
         ),
     ] = None,
     json_out: JsonOpt = False,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ipsung.commands import completion
 from ipsung.commands.options import JsonOpt, location, print_json, reading, warn
 from ipsung.errors import BadInput
 from ipsung.i18n import _
@@ -24,12 +25,20 @@ config_app = typer.Typer(
 app.add_typer(config_app, name="config")
 
 
+def _values(ctx: typer.Context, incomplete: str) -> list:
+    """Completion of VALUE: consultant names for `consultant`."""
+    if ctx.params.get("key") == "consultant":
+        return completion.consultants(ctx, incomplete)
+    return []
+
+
 KeyArg = Annotated[
     str,
     typer.Argument(
         metavar="KEY",
         help="consultant: who you are (your due list; the default for intake and employer "
         "contacts).",
+        autocompletion=completion.choices(KEYS),
         show_default=False,
     ),
 ]
@@ -44,7 +53,9 @@ def _key(text: str) -> str:
 @config_app.command("set")
 def config_set(
     key: KeyArg,
-    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")],
+    value: Annotated[
+        str, typer.Argument(metavar="VALUE", help="The new value.", autocompletion=_values)
+    ],
 ) -> None:
     """Set a value. A consultant must be one the database in use knows; it is stored as the
     database spells it. Example: ipsung config set consultant 'Mette Holm'"""

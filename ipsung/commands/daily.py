@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -76,11 +77,16 @@ def log_contact(
             metavar="PARTICIPANT",
             help="Case id, or a name or the start of one (none for job development with "
             "--employer).",
+            autocompletion=completion.cases,
         ),
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help=vocabulary.listed(vocabulary.CONTACT_KINDS) + "."),
+        typer.Option(
+            "--kind",
+            help=vocabulary.listed(vocabulary.CONTACT_KINDS) + ".",
+            autocompletion=completion.choices(vocabulary.CONTACT_KINDS),
+        ),
     ] = None,
     on: Annotated[
         str | None, typer.Option("--date", help="Day-first date (default today).")
@@ -93,6 +99,7 @@ def log_contact(
                 default=vocabulary.DEFAULT_CHANNEL,
                 others=vocabulary.listed(vocabulary.CHANNELS[1:]),
             ),
+            autocompletion=completion.choices(vocabulary.CHANNELS),
         ),
     ] = None,
     minutes: Annotated[int | None, typer.Option("--minutes", help="Length of the contact.")] = None,
@@ -108,6 +115,7 @@ def log_contact(
             "--consultant",
             help="Who made the contact (default: the case's consultant; for an employer "
             "contact, yours: ipsung config set consultant NAME).",
+            autocompletion=completion.consultants,
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -175,6 +183,7 @@ def due(
             "--consultant",
             help="Only this consultant's cases (default: yours, once set with "
             "ipsung config set consultant NAME).",
+            autocompletion=completion.consultants,
         ),
     ] = None,
     everyone: Annotated[
@@ -248,7 +257,12 @@ def capacity(
 def placement_add(
     case: ParticipantArg,
     kind: Annotated[
-        str, typer.Option("--kind", help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".")
+        str,
+        typer.Option(
+            "--kind",
+            help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".",
+            autocompletion=completion.choices(vocabulary.PLACEMENT_KINDS),
+        ),
     ],
     start: Annotated[str, typer.Option("--start", help="Day-first date.")],
     hours: Annotated[float | None, typer.Option("--hours", help="Hours per week.")] = None,
@@ -364,7 +378,11 @@ def close(
     on: DateOpt = "today",
     reason: Annotated[
         str | None,
-        typer.Option("--reason", help=vocabulary.listed(vocabulary.CLOSE_REASONS) + "."),
+        typer.Option(
+            "--reason",
+            help=vocabulary.listed(vocabulary.CLOSE_REASONS) + ".",
+            autocompletion=completion.choices(vocabulary.CLOSE_REASONS),
+        ),
     ] = None,
 ) -> None:
     """Close a case. Warns when no closing three-party contact was logged.
@@ -395,7 +413,14 @@ def close(
 @app.command()
 def reassign(
     case: ParticipantArg,
-    to: Annotated[str, typer.Option("--to", help="The consultant who takes the case.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The consultant who takes the case.",
+            autocompletion=completion.consultants,
+        ),
+    ],
 ) -> None:
     """Give a case to another consultant (capacity rules apply); takes a waitlisted case off
     the waitlist, enrolled today. Example: ipsung reassign 12 --to 'Jonas Berg'"""

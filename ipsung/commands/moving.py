@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.commands.options import (
     error_line,
     in_use,
@@ -60,7 +61,9 @@ def export(
     table: Annotated[
         str,
         typer.Argument(
-            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + ", or all.", show_default=False
+            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + ", or all.",
+            show_default=False,
+            autocompletion=completion.choices((*vocabulary.EXPORT_TABLES, ALL)),
         ),
     ],
     out: Annotated[
@@ -89,6 +92,7 @@ def export(
         typer.Option(
             "--dialect",
             metavar="|".join(vocabulary.DIALECTS),
+            autocompletion=completion.choices(vocabulary.DIALECTS),
             help="csv: comma, ISO dates (pandas, R). excel-dk: semicolon, dd-mm-yyyy, "
             "decimal comma, BOM (Danish Excel).",
         ),
@@ -154,7 +158,10 @@ class _DryRun(Exception):
 def import_rows(
     table: Annotated[
         str,
-        typer.Argument(help=vocabulary.listed(vocabulary.EXPORT_TABLES) + " or all."),
+        typer.Argument(
+            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + " or all.",
+            autocompletion=completion.choices((*vocabulary.EXPORT_TABLES, ALL)),
+        ),
     ],
     path: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV file (a folder for all).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only check; store nothing.")] = False,

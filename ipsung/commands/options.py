@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.errors import BadInput, without_cpr_numbers
 from ipsung.i18n import _
 
@@ -188,6 +189,7 @@ ParticipantArg = Annotated[
         metavar="PARTICIPANT",
         help="Case id, or a name or the start of one (emil, 'Emil D').",
         show_default=False,
+        autocompletion=completion.cases,
     ),
 ]
 
@@ -329,12 +331,24 @@ def _mistrivsel_help() -> str:
     )
 
 
-MistrivselOpt = Annotated[list[str] | None, typer.Option("--mistrivsel", help=_mistrivsel_help())]
+MistrivselOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--mistrivsel",
+        help=_mistrivsel_help(),
+        autocompletion=completion.choices(vocabulary.mistrivsel_signs),
+    ),
+]
 UnderAssessmentOpt = Annotated[
     bool, typer.Option("--under-assessment", help="Under assessment for unclear symptoms.")
 ]
 SubstanceOpt = Annotated[
-    str | None, typer.Option("--substance", help="Substance use level A-E (A none ... E complete).")
+    str | None,
+    typer.Option(
+        "--substance",
+        help="Substance use level A-E (A none ... E complete).",
+        autocompletion=completion.choices(vocabulary.SUBSTANCE_LEVELS),
+    ),
 ]
 MotivatedOpt = Annotated[
     bool | None,
@@ -358,7 +372,11 @@ ReferralDateOpt = Annotated[
 ]
 ReferredByOpt = Annotated[
     str | None,
-    typer.Option("--referred-by", help=vocabulary.listed(vocabulary.referral_sources()) + "."),
+    typer.Option(
+        "--referred-by",
+        help=vocabulary.listed(vocabulary.referral_sources()) + ".",
+        autocompletion=completion.choices(vocabulary.referral_sources),
+    ),
 ]
 MaybeUnderAssessmentOpt = Annotated[
     bool | None,
@@ -370,4 +388,11 @@ MaybeUnderAssessmentOpt = Annotated[
 GoalOpt = Annotated[
     str | None, typer.Option("--goal", help="The young person's own dream or wish.")
 ]
-PathwayOpt = Annotated[str | None, typer.Option("--pathway", help=_or(vocabulary.PATHWAYS) + ".")]
+PathwayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pathway",
+        help=_or(vocabulary.PATHWAYS) + ".",
+        autocompletion=completion.choices(vocabulary.PATHWAYS),
+    ),
+]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ipsung.commands import completion
 from ipsung.commands.options import (
     JsonOpt,
     ParticipantArg,
@@ -56,6 +57,7 @@ def audit_log(
         typer.Argument(
             metavar="PARTICIPANT",
             help="Only this case: its id, or a name or the start of one.",
+            autocompletion=completion.cases,
         ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the latest N rows.")] = None,

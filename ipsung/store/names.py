@@ -1,5 +1,5 @@
 """Finding a case by what a consultant types: its id, or a name or the start of one
-(SPEC §6, issue 16), for every command that takes PARTICIPANT.
+(SPEC §6, issue 16), for every command that takes PARTICIPANT and for shell completion.
 
 Names are compared in Python, folded (`fold`): SQLite's lower() leaves Æ, Ø and Å as
 they are, and a name typed with a decomposed Å must still be found. A typed text matches
@@ -7,11 +7,13 @@ a name it starts, or a later part of it (`dam` finds "Emil Dam", `sofie` "Anne-S
 Lund"). A name typed in full beats names it only starts; open cases (active or
 waitlisted) beat closed ones. Anonymised cases have no name and are found by id only.
 
-One plain query (CASES_SQL), run as it is on a command's connection; a test holds its
-status column to tables.status().
+One plain SELECT (CASES_FROM) serves both ways in: a command's SQLAlchemy connection
+runs it whole (CASES_SQL), and shell completion narrows it (WHERE, ORDER BY, LIMIT) on a
+read-only sqlite3 (or psycopg) connection of its own, because completion must answer on
+every Tab without loading SQLAlchemy. A test holds its status column to tables.status().
 
 Nothing here is ever written to the audit log; the names reach only the person at the
-terminal who typed the text (see README: a name for a case).
+terminal who typed the text (README: Everyday use).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ipsung.errors import BadInput, NotFound, shown
 from ipsung.i18n import _
@@ -27,6 +29,7 @@ from ipsung.i18n import _
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from ipsung.store.location import Location
 
 CASES_FROM = (
     "SELECT p.id, p.name, c.name, "
@@ -153,3 +156,79 @@ def ambiguous(text: str, found: list[CaseName]) -> str:
             "  " + _("… and {n} more; type more of the name").format(n=len(found) - LISTED)
         )
     return "\n".join(lines)
+
+
+# --- shell completion: read-only, standard library only ------------------------------------------
+
+
+def peek(
+    location: Location, typed: str, me: str | None, limit: int
+) -> tuple[list[CaseName], list[tuple[str, bool]]]:
+    """For shell completion, read without writing anything (no schema upgrade, no audit
+    row, no -wal file made): the consultants (name, active), and the cases that `typed`
+    may mean, best first (open before closed, `me`'s (folded) before others', by id), at
+    most `limit` (none when 0). Nothing to read: empty lists.
+
+    The database narrows the cases down before Python judges them (completed() in
+    commands/completion.py): an id that starts with the digits typed, or a name with a
+    part that starts like the text. LIKE ignores only ASCII case, so every other letter
+    of the text is a wildcard there; what it lets through is judged exactly in Python.
+    """
+    if location.is_server:
+        import psycopg
+
+        scheme, rest = location.url.split("://", 1)
+        conninfo = "postgresql://" + rest if scheme.lower().startswith("postgres") else location.url
+        # libpq reads the URL, ~/.pgpass and PGPASSWORD as for any command; two seconds.
+        with psycopg.connect(conninfo, connect_timeout=2) as conn:
+            conn.read_only = True
+            return _peek(conn, "%s", "ILIKE", typed, me, limit)
+    if not location.exists:
+        return [], []
+    from ipsung.store.peek import read_only
+
+    conn = read_only(location.path)
+    try:
+        return _peek(conn, "?", "LIKE", typed, me, limit)
+    finally:
+        conn.close()
+
+
+def _peek(
+    conn: Any, mark: str, like: str, typed: str, me: str | None, limit: int
+) -> tuple[list[CaseName], list[tuple[str, bool]]]:
+    team = [(name, bool(active)) for name, active in conn.execute(CONSULTANTS_SQL).fetchall()]
+    if limit <= 0:
+        return [], team
+    mine = [name for name, _active in team if me is not None and fold(name) == me]
+    typed = typed.strip()
+    if typed.isdigit():
+        where, params = f"CAST(p.id AS TEXT) LIKE {mark}", [typed + "%"]
+    elif typed:
+        pattern = _like_pattern(typed)
+        where = " OR ".join(f"p.name {like} {mark} ESCAPE '\\'" for _ in range(3))
+        params = [pattern + "%", "% " + pattern + "%", "%-" + pattern + "%"]
+    else:
+        where, params = "p.name IS NOT NULL", []
+    own = (
+        f"CASE WHEN c.name IN ({', '.join(mark for _ in mine)}) THEN 0 ELSE 1 END, " if mine else ""
+    )
+    sql = (
+        f"{CASES_FROM} WHERE {where} "
+        f"ORDER BY CASE WHEN p.closed_on IS NULL THEN 0 ELSE 1 END, {own}p.id LIMIT {int(limit)}"
+    )
+    cases = [CaseName(*row) for row in conn.execute(sql, [*params, *mine]).fetchall()]
+    return cases, team
+
+
+def _like_pattern(text: str) -> str:
+    """The text for LIKE: its own %, _ and \\ escaped, each non-ASCII letter any letter."""
+    out = []
+    for ch in text:
+        if ch in "%_\\":
+            out.append("\\" + ch)
+        elif ord(ch) > 127:
+            out.append("_")
+        else:
+            out.append(ch)
+    return "".join(out)
