@@ -11,8 +11,9 @@ from ipsung.commands import completion
 from ipsung.commands.options import JsonOpt, location, print_json, reading, warn
 from ipsung.errors import BadInput
 from ipsung.i18n import _
+from ipsung.store.config import KEYS as SETTINGS
 
-KEYS = ("consultant",)  # the keys of store/config.py, for help and completion
+KEYS = tuple(SETTINGS)  # for the KEY argument's check and completion
 
 app = typer.Typer()
 config_app = typer.Typer(
