@@ -208,7 +208,7 @@ def due(
     with reading() as conn:
         mine = None if everyone or consultant else my_name(conn)
         items = due_list.due_list(conn, day, consultant or mine)
-        case_names = {c.id: c.name for c in names.cases(conn)}
+        case_names = names.names_by_id(conn)
         if consultant:  # as the database spells it, for the heading
             folded = names.fold(consultant)
             consultant = next(

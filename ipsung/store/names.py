@@ -79,6 +79,12 @@ def cases(conn: Connection) -> list[CaseName]:
     return [CaseName(*row) for row in conn.exec_driver_sql(CASES_SQL).all()]
 
 
+def names_by_id(conn: Connection) -> dict[int, str | None]:
+    """Every case's name (None once anonymised) by id: what a list of cases shows beside
+    each id (the due list), in one plain read."""
+    return dict(conn.exec_driver_sql("SELECT id, name FROM participants").all())
+
+
 def consultant_names(conn: Connection, active_only: bool = False) -> list[str]:
     return [
         name
