@@ -4,6 +4,7 @@ nothing.
 
     python benchmarks/completion.py                    # 20,000 participants, 15 repetitions
     python benchmarks/completion.py --participants 5000 --repeat 9
+    python benchmarks/completion.py --results benchmarks/COMPLETION.md
 
 Builds (or reuses) the demo database of benchmarks/run.py in benchmarks/.cache/, then runs
 the installed `ipsung` as each shell's completion script runs it, alternated with
@@ -80,7 +81,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--results", type=Path, help="Also write the table to this file.")
     args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
     with tempfile.TemporaryDirectory() as home:
         # A settings file of its own: "my" cases first, as a consultant would have it.
         config = Path(home) / "config.toml"
@@ -93,11 +101,19 @@ def main() -> None:
         config.write_text(f'consultant = "{me}"\n', encoding="utf-8")
         before = fingerprint(db)
 
-        print(f"# Shell completion at {args.participants:,} participants\n")
-        print(f"Database: {db} ({how}); {args.repeat} alternated repetitions; load average")
-        print(f"before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.\n")
-        print("| completion | median s | slowest s | --help median s | offered | target |")
-        print("|---|---|---|---|---|---|")
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        say(f"# Shell completion at {args.participants:,} participants")
+        say()
+        say(
+            f"Run {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {os.cpu_count()} cores, code {commit}."
+        )
+        say(f"Database: {db.name} ({how}); {args.repeat} alternated repetitions; load average")
+        say(f"before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.")
+        say()
+        say("| completion | median s | slowest s | --help median s | offered | target |")
+        say("|---|---|---|---|---|---|")
         worst = 0.0
         for label, words, shell in CASES:
             env = completion_env(base, db, words, shell)
@@ -110,13 +126,16 @@ def main() -> None:
             worst = max(worst, median)
             n = len([line for line in offered.splitlines() if line.strip()])
             verdict = "ok" if median < TARGET_S else "OVER"
-            print(
+            say(
                 f"| {label} ({shell}) | {median:.3f} | {max(times):.3f} | "
                 f"{statistics.median(floors):.3f} | {n} | < {TARGET_S} {verdict} |"
             )
         after = fingerprint(db)
-        print(f"\nload average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print(f"database, side files and audit rows unchanged: {before == after}")
+        say()
+        say(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        say(f"database, side files and audit rows unchanged: {before == after}")
+        if args.results:
+            args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
         if before != after:
             raise SystemExit(f"completion changed the database: {before} -> {after}")
         if worst >= TARGET_S:
