@@ -22,10 +22,11 @@ except ImportError:  # pragma: no cover - older typer with click installed besid
     from click import exceptions as click_exceptions
 
 from ipsung import __version__
-from ipsung.commands import cases, daily, moving, reports, safety
+from ipsung.commands import cases, completion, config, daily, moving, reports, safety
 from ipsung.commands.options import error_line, state
 from ipsung.errors import IpsungError
 from ipsung.i18n import _
+from ipsung.store import platform
 
 INTERNAL_ERROR_EXIT = 70  # a bug (EX_SOFTWARE); never the answer to any input
 
@@ -41,8 +42,10 @@ class IpsungGroup(TyperGroup):
         return [n for n in names if n not in groups] + groups
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        os.umask(0o077)  # everything we create (database, exports, backups) is owner-only
+        platform.owner_only_umask()  # what we create (database, exports, backups) is private
         _name_metavars(self)
+        if completion.completing(complete_var, prog_name or "ipsung"):
+            completion.install_shells()
         try:
             code = super().main(
                 args, prog_name or "ipsung", complete_var, standalone_mode=False, **extra
@@ -125,7 +128,9 @@ app = typer.Typer(
         "Example: ipsung consultant add 'Mette Holm'; ipsung intake; ipsung list"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # Typer's own completion: --install-completion and --show-completion (bash, zsh,
+    # fish, PowerShell); what Tab offers for cases and consultants is commands/completion.py.
+    add_completion=True,
     rich_markup_mode=None,  # plain click help: starts fast and prints plainly when piped
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -163,7 +168,7 @@ def main_options(
 
 
 # The screens, in the order --help lists them.
-for screen in (cases, daily, moving, reports, safety):
+for screen in (cases, daily, moving, reports, safety, config):
     app.add_typer(screen.app)
 
 

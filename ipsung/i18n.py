@@ -18,14 +18,13 @@ Three markers, all read by the catalogue's extraction:
 
 import gettext
 import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 LANGUAGES = ("da", "en")
 DEFAULT = "en"
 LOCALE = Path(__file__).parent / "locale"
 ENVIRONMENT = ("IPSUNG_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-WINDOWS_DANISH = 0x06  # the primary language id of Danish in a Windows LANGID
 
 
 class _State:
@@ -48,20 +47,11 @@ def language_of(value: str) -> str | None:
     return "en"
 
 
-def _windows_language() -> str | None:
-    if sys.platform != "win32":
-        return None
-    try:
-        import ctypes
-
-        langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-    except (AttributeError, OSError):  # not a Windows we can ask
-        return None
-    return "da" if langid & 0x3FF == WINDOWS_DANISH else "en"
-
-
-def choose(option: str | None = None) -> tuple[str, str]:
-    """The language to speak and where that choice came from."""
+def choose(
+    option: str | None = None, windows: Callable[[], str | None] | None = None
+) -> tuple[str, str]:
+    """The language to speak and where that choice came from. `windows` asks Windows for
+    the user's interface language (store/platform.py: what differs on Windows lives there)."""
     if option is not None:
         return option, "--lang"
     for name in ENVIRONMENT:
@@ -70,9 +60,9 @@ def choose(option: str | None = None) -> tuple[str, str]:
         found = language_of(value.split(":")[0]) if value else None
         if found:
             return found, name
-    windows = _windows_language()
-    if windows:
-        return windows, "Windows"
+    found = windows() if windows else None
+    if found:
+        return found, "Windows"
     return DEFAULT, "default"
 
 
@@ -92,6 +82,11 @@ def active() -> tuple[str, str]:
 
 def _(message: str) -> str:
     return _state.translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a message for a count: `ngettext("{n} task", "{n} tasks", n)`."""
+    return _state.translation.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's own name for the marker

@@ -44,6 +44,7 @@ CLOSE_REASONS = ("goal-reached", "declined", "moved", "no-contact", "transferred
 PATHWAYS = ("job-placement", "job-development", "education")
 TRACKS = ("ips", "ips-like")
 STATUSES = ("active", "waitlisted", "closed")
+LIST_SORTS = ("id", "name", "enrolled")  # ipsung list --sort
 # Ungegarantien's three dimensions of a progress rating: Udsyn, Indsigt, Kompetencer.
 DIMENSIONS = ("outlook", "insight", "skills")
 SUBSTANCE_LEVELS = {

@@ -34,7 +34,7 @@ LOCALE = ROOT / "ipsung" / "locale"
 POT = LOCALE / "ipsung.pot"
 PO = LOCALE / "da" / "LC_MESSAGES" / "ipsung.po"
 MO = LOCALE / "da" / "LC_MESSAGES" / "ipsung.mo"
-KEYWORDS = {"_": None, "N_": None, "M_": (1,)}
+KEYWORDS = {"_": None, "N_": None, "M_": (1,), "ngettext": (1, 2)}
 HELP_DECORATORS = ("command", "callback")
 
 
@@ -72,9 +72,7 @@ def extract() -> Catalog:
 
 def _messages(found):
     for lineno, func, message, comments in found:
-        if isinstance(message, tuple):  # M_("…", values): the text is the first
-            message = message[0]
-        if message:
+        if message:  # a text, or ngettext's (singular, plural)
             yield lineno, func, message, comments
 
 

@@ -33,7 +33,6 @@ run_workers and codes_of.
 import functools
 import json
 import os
-import pwd
 import shutil
 import sqlite3
 import subprocess
@@ -50,6 +49,11 @@ from typer.testing import CliRunner
 
 from ipsung.cli import app
 from ipsung.store.weeks import WEEK_INDEX
+
+try:
+    import pwd
+except ImportError:  # Windows: no users to switch to; the server tests are skipped there
+    pwd = None
 
 TODAY = date(2026, 11, 23)  # a Monday
 TODAY_ISO = TODAY.isoformat()
@@ -79,6 +83,17 @@ COMPARE_OPTIONS = {"compare_type": True, "include_object": _not_the_week_index}
 # every time, so it is made once per test process (the installed command makes it once per
 # run). Should typer rename this function, the line does nothing and the tests are slower.
 typer.testing._get_command = functools.cache(typer.main.get_command)
+
+
+@pytest.fixture
+def fresh_command():
+    """For a test whose environment changes how the command itself is built (typer reads
+    _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION when it builds --show-completion): the
+    command is made anew for it, and again for the tests after it."""
+    clear = getattr(typer.testing._get_command, "cache_clear", lambda: None)
+    clear()
+    yield
+    clear()
 
 
 def invoke(*args, input: str | None = None, env: dict | None = None, catch_exceptions=False):
@@ -195,6 +210,16 @@ def _new_database(request, path: Path) -> Path:
     """`path` holding an empty database at head, unless the test is marked no_db."""
     if request.node.get_closest_marker("no_db") is None:
         copy_database(request.getfixturevalue("sqlite_template"), path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path, monkeypatch):
+    """Every test has a settings file of its own (none yet) and no IPSUNG_CONSULTANT: the
+    developer's own `ipsung config set consultant` must not change what a test sees."""
+    path = tmp_path / "settings" / "config.toml"
+    monkeypatch.setenv("IPSUNG_CONFIG", str(path))
+    monkeypatch.delenv("IPSUNG_CONSULTANT", raising=False)
     return path
 
 
@@ -323,7 +348,7 @@ class PgServer:
         self.port = 5432  # only names the socket file; nothing listens on TCP
         self.user: dict = {}
         self._next = 0
-        if os.geteuid() == 0:
+        if pwd is not None and os.geteuid() == 0:
             # postgres refuses to run as root: run it as the `postgres` user if there is
             # one (Debian's package makes it), else as `nobody`, owning the folder.
             for name in ("postgres", "nobody"):

@@ -32,7 +32,7 @@ PLACEMENT_KINDS = [
     "apprenticeship",
 ]
 CLOSE_REASONS = ["goal-reached", "declined", "moved", "no-contact", "transferred", "other"]
-DUE_KEYS = {"participant_id", "consultant", "reason", "since", "detail"}
+DUE_KEYS = {"participant_id", "name", "consultant", "reason", "since", "detail"}
 CAPACITY_CONSULTANT_KEYS = {
     "name",
     "open_cases",
@@ -88,7 +88,7 @@ def due(run, *args: str) -> list[dict]:
     for item in items:
         assert set(item) == DUE_KEYS, item
         assert isinstance(item["detail"], str) and item["detail"].strip(), item
-    return [{k: v for k, v in item.items() if k != "detail"} for item in items]
+    return [{k: v for k, v in item.items() if k not in ("detail", "name")} for item in items]
 
 
 def item(case_id: int, consultant: str | None, reason: str, since: str) -> dict:

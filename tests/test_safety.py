@@ -32,7 +32,7 @@ from conftest import (
     run_installed,
 )
 
-from ipsung.store import location as ipsung_db
+from ipsung.store import platform as ipsung_db
 from ipsung.store.migrations import HEAD_REVISION
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema-0001.db"

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -17,6 +19,7 @@ from ipsung.commands.options import (
     MistrivselOpt,
     MotivatedOpt,
     NameOpt,
+    ParticipantArg,
     PathwayOpt,
     ReferralDateOpt,
     ReferredByOpt,
@@ -29,14 +32,19 @@ from ipsung.commands.options import (
     in_use,
     interactive,
     location,
+    me,
+    my_consultant,
+    my_name,
     parse_date,
     parse_evidence,
     parse_person,
     parse_yes_no,
+    participant,
     print_json,
     reading,
     require,
     session,
+    stdout_is_terminal,
     today,
     warn,
 )
@@ -102,7 +110,7 @@ def screen(
     Example: ipsung screen --birth-date 14-03-2010 --diagnosis F90.0 --substance A
     --motivated --normal-cognition
     """
-    from ipsung import rules, vocabulary
+    from ipsung import rules
     from ipsung.render import cases as case_view
 
     birth, _cpr = parse_person(birth_date, cpr)
@@ -178,7 +186,10 @@ def consultant_list(json_out: JsonOpt = False) -> None:
 # instead of being read as an unknown option.
 @consultant_app.command("set-max", context_settings={"ignore_unknown_options": True})
 def consultant_set_max(
-    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="The consultant's name.", autocompletion=completion.consultants),
+    ],
     max_caseload: Annotated[
         int, typer.Argument(metavar="N", help="New maximum number of open cases.")
     ],
@@ -218,7 +229,10 @@ def _warn_above_band(name: str, max_caseload: int) -> None:
 
 @consultant_app.command("deactivate")
 def consultant_deactivate(
-    name: Annotated[str, typer.Argument(help="The consultant's name.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="The consultant's name.", autocompletion=completion.consultants),
+    ],
 ) -> None:
     """Deactivate a consultant with no open cases.
 
@@ -235,8 +249,6 @@ def consultant_deactivate(
 
 
 def _referral_choices() -> str:
-    from ipsung import vocabulary
-
     return vocabulary.listed(vocabulary.referral_sources())
 
 
@@ -255,7 +267,13 @@ def intake(
     referral_date: ReferralDateOpt = None,
     referred_by: ReferredByOpt = None,
     consultant: Annotated[
-        str | None, typer.Option("--consultant", help="Default: the one with most free places.")
+        str | None,
+        typer.Option(
+            "--consultant",
+            help="Default: you, once set with ipsung config set consultant NAME; "
+            "otherwise the one with most free places.",
+            autocompletion=completion.consultants,
+        ),
     ] = None,
     diagnosis: DiagnosisOpt = None,
     under_assessment: MaybeUnderAssessmentOpt = None,
@@ -281,7 +299,7 @@ def intake(
     Example: ipsung intake --name 'Sofie Jensen' --birth-date 14-03-2010
     --referred-by school --mistrivsel absence --substance A --motivated --normal-cognition
     """
-    from ipsung import rules, vocabulary
+    from ipsung import rules
     from ipsung.render import cases as case_view
     from ipsung.schemas import CaseRow
     from ipsung.usecases import intake as intake_case
@@ -304,9 +322,13 @@ def intake(
         _("Referred by ({choices})").format(choices=_referral_choices()),
         vocabulary.parse_referral_source,
     )
-    consultant = _optional(
-        consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip
-    )
+    mine = my_consultant() if consultant is None else None
+    if mine:
+        consultant = _optional(None, False, _("Consultant"), str.strip, default=mine) or mine
+    else:
+        consultant = _optional(
+            consultant, consultant is not None, _("Consultant (empty: most free places)"), str.strip
+        )
     diagnoses, signs = parse_evidence(diagnosis, mistrivsel)
     if not diagnosis and interactive():
         diagnoses = (
@@ -440,19 +462,53 @@ def _person(text: str) -> tuple[date, str | None]:
 @app.command("list")
 def list_cases(
     status: Annotated[
-        str, typer.Option("--status", help="active, waitlisted, closed or all.")
+        str,
+        typer.Option(
+            "--status",
+            help="active, waitlisted, closed or all.",
+            autocompletion=completion.choices((*vocabulary.STATUSES, "all")),
+        ),
     ] = "active",
     consultant: Annotated[
-        str | None, typer.Option("--consultant", help="Only this consultant's cases.")
+        str | None,
+        typer.Option(
+            "--consultant",
+            help="Only this consultant's cases.",
+            autocompletion=completion.consultants,
+        ),
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", help="Only cases whose name, goal or an employer holds TEXT."),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="|".join(vocabulary.LIST_SORTS),
+            help="Order by case id (default), name or enrolment day.",
+            autocompletion=completion.choices(vocabulary.LIST_SORTS),
+        ),
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List cases (default: active). Example: ipsung list --status all --consultant 'Mette Holm'"""
+    """List cases (default: active). At a terminal, with who you are set (ipsung config
+    set consultant NAME), your own open cases come first.
+
+    Example: ipsung list --status all --search frisør --sort name
+    """
     from ipsung.render import cases as case_view
     from ipsung.reports import cases
 
     with reading() as conn:
-        documents = cases.list_cases(conn, status, consultant)
+        documents = cases.list_cases(conn, status, consultant, search, sort or "id")
+        # Plain `ipsung list` for a person: their own caseload first (scripts, --json
+        # and an explicit --sort get the order they asked for).
+        mine = None
+        if sort is None and not json_out and stdout_is_terminal() and me() is not None:
+            mine = my_name(conn)
+    if mine:
+        documents.sort(key=lambda d: not (d["consultant"] == mine and d["status"] != "closed"))
     if json_out:
         print_json(documents)
     else:
@@ -461,21 +517,22 @@ def list_cases(
 
 @app.command()
 def show(
-    participant: Annotated[int, typer.Argument(help="Case id.")],
+    case: ParticipantArg,
     reveal_cpr: Annotated[
         bool, typer.Option("--reveal-cpr", help="Show the full CPR number (recorded).")
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Everything about one case, contacts as a timeline. The read is recorded in the
-    audit log. Example: ipsung show 12"""
+    audit log. Example: ipsung show 12, or ipsung show emil"""
     from ipsung.render import cases as case_view
     from ipsung.usecases import records
 
+    case_id = participant(case)
     # The audit row makes show a write, but never create a database just to find nothing.
     with session(write=location().exists) as s:
-        case = records.show_case(s, participant, reveal_cpr)
-        document = case_view.document(case, today(), reveal_cpr)
+        shown = records.show_case(s, case_id, reveal_cpr)
+        document = case_view.document(shown, today(), reveal_cpr)
     if json_out:
         print_json(document)
     else:

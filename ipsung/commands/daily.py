@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -17,6 +18,7 @@ from ipsung.commands.options import (
     MistrivselOpt,
     MotivatedOpt,
     NameOpt,
+    ParticipantArg,
     PathwayOpt,
     ReferralDateOpt,
     ReferredByOpt,
@@ -28,9 +30,14 @@ from ipsung.commands.options import (
     choice,
     echo,
     interactive,
+    me,
+    my_consultant,
+    my_name,
+    optional_participant,
     parse_date,
     parse_evidence,
     parse_person,
+    participant,
     print_json,
     reading,
     require,
@@ -57,7 +64,6 @@ aftercare_app = typer.Typer(
 app.add_typer(placement_app, name="placement")
 app.add_typer(aftercare_app, name="aftercare")
 
-ParticipantArg = Annotated[int, typer.Argument(help="Case id.", show_default=False)]
 DateOpt = Annotated[str, typer.Option("--date", help="Day-first date, or today/yesterday.")]
 
 
@@ -67,11 +73,21 @@ DateOpt = Annotated[str, typer.Option("--date", help="Day-first date, or today/y
 @app.command("log-contact")
 def log_contact(
     participant: Annotated[
-        int | None, typer.Argument(help="Case id (none for job development with --employer).")
+        str | None,
+        typer.Argument(
+            metavar="PARTICIPANT",
+            help="Case id, or a name or the start of one (none for job development with "
+            "--employer).",
+            autocompletion=completion.cases,
+        ),
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help=vocabulary.listed(vocabulary.CONTACT_KINDS) + "."),
+        typer.Option(
+            "--kind",
+            help=vocabulary.listed(vocabulary.CONTACT_KINDS) + ".",
+            autocompletion=completion.choices(vocabulary.CONTACT_KINDS),
+        ),
     ] = None,
     on: Annotated[
         str | None, typer.Option("--date", help="Day-first date (default today).")
@@ -84,6 +100,7 @@ def log_contact(
                 default=vocabulary.DEFAULT_CHANNEL,
                 others=vocabulary.listed(vocabulary.CHANNELS[1:]),
             ),
+            autocompletion=completion.choices(vocabulary.CHANNELS),
         ),
     ] = None,
     minutes: Annotated[int | None, typer.Option("--minutes", help="Length of the contact.")] = None,
@@ -95,21 +112,29 @@ def log_contact(
     ] = None,
     consultant: Annotated[
         str | None,
-        typer.Option("--consultant", help="Who made the contact (default: the case's consultant)."),
+        typer.Option(
+            "--consultant",
+            help="Who made the contact (default: the case's consultant; for an employer "
+            "contact, yours: ipsung config set consultant NAME).",
+            autocompletion=completion.consultants,
+        ),
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Log a contact with or about a young person.
 
-    Example: ipsung log-contact 12 --kind youth --date 23-11-2026 --minutes 45
+    Example: ipsung log-contact emil --kind youth --date 23-11-2026 --minutes 45
     Job development: ipsung log-contact --kind employer --employer 'Bager Nielsen' --consultant 'Mette Holm'
     """
     from ipsung.schemas import ContactRow
     from ipsung.usecases import casework
 
     kind = choice(kind, vocabulary.CONTACT_KINDS, "--kind", _("Kind of contact"))
-    if participant is None and kind != "employer":
-        participant = require(None, "PARTICIPANT", _("Case id"), case_id)
+    case = optional_participant(participant)
+    if case is None and kind != "employer":
+        case = require(None, "PARTICIPANT", _("Case (id or name)"), case_id)
+    if kind == "employer" and consultant is None:
+        consultant = my_consultant()
     if on is None and interactive():
         day = ask(_("Date"), lambda t: parse_date(t, "--date"), "today")
     else:
@@ -122,7 +147,7 @@ def log_contact(
     row = checked(
         ContactRow,
         {
-            "participant_id": participant,
+            "participant_id": case,
             "day": day,
             "kind": kind,
             "channel": channel,
@@ -154,25 +179,57 @@ def log_contact(
 def due(
     on: Annotated[str, typer.Option("--on", help="Day to look from (default today).")] = "today",
     consultant: Annotated[
-        str | None, typer.Option("--consultant", help="Only this consultant's cases.")
+        str | None,
+        typer.Option(
+            "--consultant",
+            help="Only this consultant's cases (default: yours, once set with "
+            "ipsung config set consultant NAME).",
+            autocompletion=completion.consultants,
+        ),
     ] = None,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="The whole team's list, even when yours is set.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """What needs doing now, most overdue first: weekly contact, intake meeting, employer
-    contact, placement follow-up, progress rating, period review, waitlist.
+    contact, placement follow-up, progress rating, period review, waitlist. Your own list
+    when you have set who you are (ipsung config set consultant NAME); the team's,
+    grouped by consultant, with --all.
 
     Example: ipsung due --consultant 'Mette Holm'
     """
     from ipsung.render import due as due_view
     from ipsung.reports import due as due_list
+    from ipsung.store import names
 
+    if everyone and consultant:
+        raise BadInput(_("--all and --consultant exclude each other"))
     day = parse_date(on, "--on")
     with reading() as conn:
-        items = due_list.due_list(conn, day, consultant)
+        mine = None if everyone or consultant else my_name(conn)
+        items = due_list.due_list(conn, day, consultant or mine)
+        case_names = names.names_by_id(conn)
+        if consultant:  # as the database spells it, for the heading
+            folded = names.fold(consultant)
+            consultant = next(
+                (n for n in names.consultant_names(conn) if names.fold(n) == folded), consultant
+            )
     if json_out:
-        print_json(due_view.documents(items))
-    else:
-        echo(due_view.page(items, day))
+        print_json(due_view.documents(items, case_names))
+        return
+    whose = consultant or mine
+    echo(due_view.page(items, day, case_names, whose=whose, own=None if whose else _own_name()))
+
+
+def _own_name() -> str | None:
+    """The configured consultant, to put their group first in the team's list; here a
+    name the database does not know, or a broken settings file, only loses that order."""
+    try:
+        setting = me()
+    except BadInput:
+        return None
+    return setting.value if setting else None
 
 
 @app.command()
@@ -199,9 +256,14 @@ def capacity(
 
 @placement_app.command("add")
 def placement_add(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     kind: Annotated[
-        str, typer.Option("--kind", help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".")
+        str,
+        typer.Option(
+            "--kind",
+            help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".",
+            autocompletion=completion.choices(vocabulary.PLACEMENT_KINDS),
+        ),
     ],
     start: Annotated[str, typer.Option("--start", help="Day-first date.")],
     hours: Annotated[float | None, typer.Option("--hours", help="Hours per week.")] = None,
@@ -223,7 +285,7 @@ def placement_add(
 ) -> None:
     """Register a job, internship or education the young person started.
 
-    Example: ipsung placement add 12 --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
+    Example: ipsung placement add emil --kind ordinary-job --start 01-11-2026 --hours 12 --employer 'Bager Nielsen'
     """
     from ipsung import rules
     from ipsung.schemas import PlacementRow
@@ -232,7 +294,7 @@ def placement_add(
     row = checked(
         PlacementRow,
         {
-            "participant_id": participant,
+            "participant_id": participant(case),
             "kind": vocabulary.parse_choice(kind, vocabulary.PLACEMENT_KINDS, "--kind"),
             "start": parse_date(start, "--start"),
             "hours": hours,
@@ -274,7 +336,7 @@ def placement_end(
 
 @aftercare_app.command("start")
 def aftercare_start(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     on: DateOpt = "today",
     contact_every: Annotated[
         int,
@@ -286,29 +348,31 @@ def aftercare_start(
     ] = 7,
 ) -> None:
     """Start a period of aftercare (efterværn), with the contact interval agreed with the
-    young person. Example: ipsung aftercare start 12 --date 01-12-2026 --contact-every 14"""
+    young person. Example: ipsung aftercare start emil --date 01-12-2026 --contact-every 14"""
     from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        casework.start_aftercare(s, participant, day, today(), contact_every)
-    typer.echo(_("Aftercare started for case {id}").format(id=participant))
+        casework.start_aftercare(s, case_id, day, today(), contact_every)
+    typer.echo(_("Aftercare started for case {id}").format(id=case_id))
 
 
 @aftercare_app.command("end")
-def aftercare_end(participant: ParticipantArg, on: DateOpt = "today") -> None:
+def aftercare_end(case: ParticipantArg, on: DateOpt = "today") -> None:
     """End the current aftercare period. Example: ipsung aftercare end 12 --date 01-03-2027"""
     from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        casework.end_aftercare(s, participant, day, today())
-    typer.echo(_("Aftercare ended for case {id}").format(id=participant))
+        casework.end_aftercare(s, case_id, day, today())
+    typer.echo(_("Aftercare ended for case {id}").format(id=case_id))
 
 
 @app.command()
 def progress(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     outlook: Annotated[int, typer.Option("--outlook", help="Udsyn, 1-5.")],
     insight: Annotated[int, typer.Option("--insight", help="Indsigt, 1-5.")],
     skills: Annotated[int, typer.Option("--skills", help="Kompetencer, 1-5.")],
@@ -316,16 +380,18 @@ def progress(
 ) -> None:
     """Record the young person's own rating on Ungegarantien's three dimensions.
 
-    Example: ipsung progress 12 --outlook 3 --insight 4 --skills 2
+    Example: ipsung progress sara --outlook 3 --insight 4 --skills 2
     """
     from ipsung.schemas import RatingRow
     from ipsung.usecases import casework
 
+    day = parse_date(on, "--date")
+    case_id = participant(case)
     row = checked(
         RatingRow,
         {
-            "participant_id": participant,
-            "day": parse_date(on, "--date"),
+            "participant_id": case_id,
+            "day": day,
             "outlook": outlook,
             "insight": insight,
             "skills": skills,
@@ -333,24 +399,25 @@ def progress(
     )
     with session(write=True) as s:
         casework.rate_progress(s, row, today())
-    typer.echo(_("Rating recorded for case {id}").format(id=participant))
+    typer.echo(_("Rating recorded for case {id}").format(id=case_id))
 
 
 @app.command()
 def review(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     on: DateOpt = "today",
     note: Annotated[str | None, typer.Option("--note", help="A short note.")] = None,
 ) -> None:
     """Record the review of a 26-week period (statusmøde): it clears that period's task on
-    the due list. Example: ipsung review 12 --date 20-11-2026"""
+    the due list. Example: ipsung review emil --date 20-11-2026"""
     from ipsung.usecases import casework
 
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        period = casework.record_review(s, participant, day, today(), note)
+        period = casework.record_review(s, case_id, day, today(), note)
     typer.echo(
-        _("Review of 26-week period {n} recorded for case {id}").format(n=period, id=participant)
+        _("Review of 26-week period {n} recorded for case {id}").format(n=period, id=case_id)
     )
 
 
@@ -359,11 +426,15 @@ def review(
 
 @app.command()
 def close(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     on: DateOpt = "today",
     reason: Annotated[
         str | None,
-        typer.Option("--reason", help=vocabulary.listed(vocabulary.CLOSE_REASONS) + "."),
+        typer.Option(
+            "--reason",
+            help=vocabulary.listed(vocabulary.CLOSE_REASONS) + ".",
+            autocompletion=completion.choices(vocabulary.CLOSE_REASONS),
+        ),
     ] = None,
 ) -> None:
     """Close a case. Warns when no closing three-party contact was logged.
@@ -375,11 +446,12 @@ def close(
 
     reason = choice(reason, vocabulary.CLOSE_REASONS, "--reason", _("Reason"))
     day = parse_date(on, "--date")
+    case_id = participant(case)
     with session(write=True) as s:
-        case, had_closing_contact = casework.close_case(s, participant, day, reason, today())
+        closed, had_closing_contact = casework.close_case(s, case_id, day, reason, today())
     typer.echo(
         _("Case {id} closed on {day} ({reason})").format(
-            id=case.id, day=rules.format_date(day), reason=reason
+            id=closed.id, day=rules.format_date(day), reason=reason
         )
     )
     if not had_closing_contact:
@@ -392,38 +464,46 @@ def close(
 
 @app.command()
 def reassign(
-    participant: ParticipantArg,
-    to: Annotated[str, typer.Option("--to", help="The consultant who takes the case.")],
+    case: ParticipantArg,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The consultant who takes the case.",
+            autocompletion=completion.consultants,
+        ),
+    ],
 ) -> None:
     """Give a case to another consultant (capacity rules apply); takes a waitlisted case off
     the waitlist, enrolled today. Example: ipsung reassign 12 --to 'Jonas Berg'"""
     from ipsung import rules
     from ipsung.usecases import casework
 
+    case_id = participant(case)
     with session(write=True) as s:
-        case, was_waitlisted = casework.reassign(s, participant, to, today())
-        name = case.consultant.name
+        moved, was_waitlisted = casework.reassign(s, case_id, to, today())
+        name = moved.consultant.name
     if was_waitlisted:
         typer.echo(
             _("Case {id} taken off the waitlist: {name}, enrolled {day}").format(
-                id=case.id, name=name, day=rules.format_date(case.enrolled_on)
+                id=moved.id, name=name, day=rules.format_date(moved.enrolled_on)
             )
         )
-        age = rules.age_on(case.birth_date, case.enrolled_on)
+        age = rules.age_on(moved.birth_date, moved.enrolled_on)
         if age >= rules.ADULT_AGE:
             warn(
                 _(
                     "case {id} is {age} on the day of enrolment; IPS Ung is for 15-17-year-olds "
                     "(the adult IPS effort may fit better)"
-                ).format(id=case.id, age=age)
+                ).format(id=moved.id, age=age)
             )
     else:
-        typer.echo(_("Case {id} is now with {name}").format(id=case.id, name=name))
+        typer.echo(_("Case {id} is now with {name}").format(id=moved.id, name=name))
 
 
 @app.command()
 def edit(
-    participant: ParticipantArg,
+    case: ParticipantArg,
     name: NameOpt = None,
     birth_date: BirthDateOpt = None,
     cpr: CprOpt = None,
@@ -488,6 +568,7 @@ def edit(
         changes["track"] = vocabulary.parse_choice(track, vocabulary.TRACKS, "--track")
     if not changes and not override:
         raise BadInput(_("nothing to change: give at least one field, e.g. --goal 'Blive frisør'"))
+    case_id = participant(case)
     with session(write=True) as s:
-        changed = casework.edit_case(s, participant, changes, today(), override)
-    typer.echo(_("Case {id} corrected: {fields}").format(id=participant, fields=", ".join(changed)))
+        changed = casework.edit_case(s, case_id, changes, today(), override)
+    typer.echo(_("Case {id} corrected: {fields}").format(id=case_id, fields=", ".join(changed)))

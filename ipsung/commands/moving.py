@@ -1,16 +1,23 @@
 """Moving data in and out: demo (a synthetic caseload), export (SPEC §9) and import (SPEC
 §10a). Heavy imports stay inside the commands (see cli.py)."""
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ipsung import vocabulary
-from ipsung.commands.options import error_line, in_use, parse_date, session, today
+from ipsung.commands import completion
+from ipsung.commands.options import (
+    error_line,
+    in_use,
+    parse_date,
+    progress_bar,
+    session,
+    today,
+)
 from ipsung.errors import BadInput
 from ipsung.i18n import _
 
@@ -37,8 +44,8 @@ def demo(
 
     if participants < 1:
         raise BadInput(_("must be 1 or more"), "--participants")
-    with session(write=True) as s:
-        counts = demo_data.generate(s, participants, seed, today())
+    with session(write=True) as s, progress_bar(_("cases"), participants) as bar:
+        counts = demo_data.generate(s, participants, seed, today(), on_cases=bar)
     typer.echo(
         _("Demo caseload created: {summary}").format(
             summary=", ".join(f"{n} {table_name}" for table_name, n in counts.items())
@@ -54,7 +61,9 @@ def export(
     table: Annotated[
         str,
         typer.Argument(
-            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + ", or all.", show_default=False
+            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + ", or all.",
+            show_default=False,
+            autocompletion=completion.choices((*vocabulary.EXPORT_TABLES, ALL)),
         ),
     ],
     out: Annotated[
@@ -83,6 +92,7 @@ def export(
         typer.Option(
             "--dialect",
             metavar="|".join(vocabulary.DIALECTS),
+            autocompletion=completion.choices(vocabulary.DIALECTS),
             help="csv: comma, ISO dates (pandas, R). excel-dk: semicolon, dd-mm-yyyy, "
             "decimal comma, BOM (Danish Excel).",
         ),
@@ -117,7 +127,8 @@ def export(
     target = Path(out) if out is not None else None
 
     def progress(label: str, total: Callable[[], int]):
-        return _progress(label, total, to_terminal=out is None)
+        # CSV printed to this terminal is not mixed with a bar.
+        return progress_bar(label, total, stdout_busy=out is None)
 
     counts = exporting.export(
         in_use(write=False),
@@ -136,23 +147,6 @@ def export(
             )
 
 
-@contextmanager
-def _progress(
-    label: str, total: Callable[[], int], to_terminal: bool
-) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr while one table is written, only when stderr is a terminal
-    (redirected stderr stays clean) and the CSV itself is not being printed on it."""
-    if not sys.stderr.isatty() or (to_terminal and sys.stdout.isatty()):
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total())
-        yield lambda rows: bar.advance(task, rows)
-
-
 # --- import -------------------------------------------------------------------------------
 
 
@@ -164,7 +158,10 @@ class _DryRun(Exception):
 def import_rows(
     table: Annotated[
         str,
-        typer.Argument(help=vocabulary.listed(vocabulary.EXPORT_TABLES) + " or all."),
+        typer.Argument(
+            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + " or all.",
+            autocompletion=completion.choices((*vocabulary.EXPORT_TABLES, ALL)),
+        ),
     ],
     path: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV file (a folder for all).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only check; store nothing.")] = False,
@@ -185,9 +182,14 @@ def import_rows(
         # A dry run checks inside a transaction that is rolled back, and creates no file.
         with session(write=not dry_run) as s:
             if table == "all":
-                counts = importer.import_folder(s, path, today(), add_consultants)
+                counts = importer.import_folder(s, path, today(), add_consultants, progress_bar)
             else:
-                counts = {table: importer.import_table(s, table, path, today(), add_consultants)}
+                with progress_bar(table, partial(importer.count_lines, path)) as bar:
+                    counts = {
+                        table: importer.import_table(
+                            s, table, path, today(), add_consultants, on_rows=bar
+                        )
+                    }
             if dry_run:
                 raise _DryRun
     except importer.ImportRefused as refused:

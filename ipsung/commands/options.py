@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ipsung import vocabulary
+from ipsung.commands import completion
 from ipsung.errors import BadInput, without_cpr_numbers
 from ipsung.i18n import _
 
@@ -158,15 +159,124 @@ def checked(model, values: dict) -> Any:
 
 
 def case_id(text: str) -> int:
-    """A case id typed at a prompt."""
-    from ipsung.errors import shown
+    """A case typed at a prompt: an id, or a name (see `participant`)."""
+    return participant(text)
 
+
+# --- a case by its id or a name (issue 16) ---
+
+
+def participant(text: str, where: str = "PARTICIPANT") -> int:
+    """The case a person means: a case id exactly as before (any text int() reads, with
+    no database read), or else a name or the start of one, looked up in one short read
+    (store/names.py). Several matches are bad input listing them (id, name, consultant,
+    status); none, bad input with the nearest names."""
     try:
-        return int(text.strip())
+        return int(text)
     except ValueError:
-        raise BadInput(
-            _("'{value}' is not a case id").format(value=shown(text)), "PARTICIPANT"
-        ) from None
+        pass
+    from ipsung.store import names
+
+    with reading() as conn:
+        return names.resolve(conn, text, where)
+
+
+def optional_participant(text: str | None) -> int | None:
+    return None if text is None else participant(text)
+
+
+ParticipantArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="PARTICIPANT",
+        help="Case id, or a name or the start of one (emil, 'Emil D').",
+        show_default=False,
+        autocompletion=completion.cases,
+    ),
+]
+
+
+# --- who am I (ipsung config set consultant NAME) ---
+
+
+def me():
+    """The configured consultant (config.Setting: value and source), or None."""
+    from ipsung.store import config
+
+    return config.get("consultant")
+
+
+def my_name(conn, setting=None) -> str | None:
+    """The configured consultant as the database spells the name, or None when none is
+    set. A name the database does not know is bad input naming where it was set."""
+    setting = setting if setting is not None else me()
+    if setting is None:
+        return None
+    from ipsung.store import names
+
+    wanted = names.fold(setting.value)
+    for name in names.consultant_names(conn):
+        if names.fold(name) == wanted:
+            return name
+    raise BadInput(
+        _(
+            "consultant '{name}' (set in {source}) is not in this database; "
+            "see: ipsung consultant list, and change it with: ipsung config set consultant NAME"
+        ).format(name=setting.value, source=setting.source)
+    )
+
+
+def my_consultant() -> str | None:
+    """`my_name` without opening the database when no consultant is configured."""
+    setting = me()
+    if setting is None:
+        return None
+    with reading() as conn:
+        return my_name(conn, setting)
+
+
+# --- at a terminal: who reads, and progress on long work ---
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+class Bar:
+    """What `progress_bar` yields at a terminal: call it with the units done since the
+    last call, or `at(done, total)` when the work counts for itself (a backup's pages)."""
+
+    def __init__(self, progress, task) -> None:
+        self._progress, self._task = progress, task
+
+    def __call__(self, done: int) -> None:
+        self._progress.advance(self._task, done)
+
+    def at(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int | Callable[[], int] | None, stdout_busy: bool = False
+) -> Iterator[Bar | None]:
+    """A progress bar on stderr (rich's) while long work runs, only when stderr is a
+    terminal: redirected stderr and scripts stay clean. `stdout_busy`: what is being
+    written goes to this same terminal (CSV to stdout), so no bar either. Yields a Bar,
+    or None (no bar)."""
+    if not stderr_is_terminal() or (stdout_busy and stdout_is_terminal()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total() if callable(total) else total)
+        yield Bar(progress, task)
 
 
 def _or(choices) -> str:
@@ -231,12 +341,24 @@ def _mistrivsel_help() -> str:
     )
 
 
-MistrivselOpt = Annotated[list[str] | None, typer.Option("--mistrivsel", help=_mistrivsel_help())]
+MistrivselOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--mistrivsel",
+        help=_mistrivsel_help(),
+        autocompletion=completion.choices(vocabulary.mistrivsel_signs),
+    ),
+]
 UnderAssessmentOpt = Annotated[
     bool, typer.Option("--under-assessment", help="Under assessment for unclear symptoms.")
 ]
 SubstanceOpt = Annotated[
-    str | None, typer.Option("--substance", help="Substance use level A-E (A none ... E complete).")
+    str | None,
+    typer.Option(
+        "--substance",
+        help="Substance use level A-E (A none ... E complete).",
+        autocompletion=completion.choices(vocabulary.SUBSTANCE_LEVELS),
+    ),
 ]
 MotivatedOpt = Annotated[
     bool | None,
@@ -260,7 +382,11 @@ ReferralDateOpt = Annotated[
 ]
 ReferredByOpt = Annotated[
     str | None,
-    typer.Option("--referred-by", help=vocabulary.listed(vocabulary.referral_sources()) + "."),
+    typer.Option(
+        "--referred-by",
+        help=vocabulary.listed(vocabulary.referral_sources()) + ".",
+        autocompletion=completion.choices(vocabulary.referral_sources),
+    ),
 ]
 MaybeUnderAssessmentOpt = Annotated[
     bool | None,
@@ -276,9 +402,17 @@ TrackOpt = Annotated[
     str | None,
     typer.Option(
         "--track",
+        autocompletion=completion.choices(vocabulary.TRACKS),
         help=_("{choices}; default: ips with a diagnosis, ips-like without.").format(
             choices=_or(vocabulary.TRACKS)
         ),
     ),
 ]
-PathwayOpt = Annotated[str | None, typer.Option("--pathway", help=_or(vocabulary.PATHWAYS) + ".")]
+PathwayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pathway",
+        help=_or(vocabulary.PATHWAYS) + ".",
+        autocompletion=completion.choices(vocabulary.PATHWAYS),
+    ),
+]

@@ -6,26 +6,38 @@ from typing import Annotated
 
 import typer
 
+from ipsung.commands import completion
 from ipsung.commands.options import (
     JsonOpt,
+    ParticipantArg,
     ask,
     echo,
     in_use,
     interactive,
     location,
+    optional_participant,
     parse_date,
     parse_yes_no,
+    participant,
     print_json,
+    progress_bar,
     reading,
+    session,
     today,
     warn,
 )
 from ipsung.errors import BadInput, IpsungError
-from ipsung.i18n import _
+from ipsung.i18n import _, ngettext
 
 app = typer.Typer()
 
 YesOpt = Annotated[bool, typer.Option("--yes", help="Do it without asking.")]
+
+
+def note(message: str) -> None:
+    """What is about to happen, on stderr (a person reads it before the question; a
+    script's log keeps it)."""
+    typer.echo(message, err=True)
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -40,7 +52,14 @@ def confirm(question: str, yes: bool) -> None:
 
 @app.command("audit")
 def audit_log(
-    participant: Annotated[int | None, typer.Argument(help="Only this case.")] = None,
+    case: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PARTICIPANT",
+            help="Only this case: its id, or a name or the start of one.",
+            autocompletion=completion.cases,
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the latest N rows.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -51,8 +70,9 @@ def audit_log(
     from ipsung.render import safety as safety_view
     from ipsung.store import audit
 
+    case_id = optional_participant(case)
     with reading() as conn:
-        rows = audit.entries(conn, participant, limit)
+        rows = audit.entries(conn, case_id, limit)
     if json_out:
         print_json(rows)
     else:
@@ -70,7 +90,9 @@ def backup(
     """
     from ipsung.usecases import safety
 
-    for f in safety.backup(location(), path):
+    with progress_bar(_("backup"), None) as bar:
+        written = safety.backup(location(), path, progress=bar.at if bar else None)
+    for f in written:
         typer.echo(_("Wrote {path}").format(path=f))
 
 
@@ -111,13 +133,37 @@ def anonymize(
     from ipsung.usecases import safety
 
     day = parse_date(closed_before, "--closed-before")
+    with session(write=False) as s:
+        plan = safety.anonymize_plan(s, day)
+    if not plan["participants"]:  # nothing to ask about, and nothing to write
+        note(
+            _("No case closed before {day} still holds personal data.").format(
+                day=rules.format_date(day)
+            )
+        )
+        typer.echo(_("Anonymised {n} case(s)").format(n=0))
+        return
+    said = _("{cases} and {notes}, {reasons}: {rows} rows").format(
+        cases=ngettext("{n} case", "{n} cases", plan["participants"]).format(
+            n=plan["participants"]
+        ),
+        notes=ngettext("{n} contact note", "{n} contact notes", plan["contacts"]).format(
+            n=plan["contacts"]
+        ),
+        reasons=ngettext(
+            "{n} placement end reason", "{n} placement end reasons", plan["placements"]
+        ).format(n=plan["placements"]),
+        rows=sum(plan.values()),
+    )
+    note(_("Anonymising changes {what}.").format(what=said))
     confirm(
         _("Remove the personal data of every case closed before {day}?").format(
             day=rules.format_date(day)
         ),
         yes,
     )
-    ids = safety.anonymize_closed(in_use(write=True), day)
+    with progress_bar(_("cases"), plan["participants"]) as bar:
+        ids = safety.anonymize_closed(in_use(write=True), day, on_case=bar)
     typer.echo(_("Anonymised {n} case(s)").format(n=len(ids)))
     if ids:
         warn(_("backup copies made earlier still hold the removed data"))
@@ -125,7 +171,7 @@ def anonymize(
 
 @app.command()
 def erase(
-    participant: Annotated[int, typer.Argument(help="Case id.")],
+    case: ParticipantArg,
     yes: YesOpt = False,
 ) -> None:
     """Delete one case entirely (contacts, placements, ratings); the audit log keeps its id.
@@ -134,6 +180,24 @@ def erase(
     """
     from ipsung.usecases import safety
 
-    confirm(_("Delete case {id} and everything about it?").format(id=participant), yes)
-    safety.erase(location(), participant)
-    typer.echo(_("Case {id} erased").format(id=participant))
+    case_id = participant(case)
+    with session(write=False) as s:
+        plan = safety.erase_plan(s, case_id)
+    rows = {
+        "contacts": ngettext("{n} contact", "{n} contacts", plan["contacts"]),
+        "placements": ngettext("{n} placement", "{n} placements", plan["placements"]),
+        "aftercare_periods": ngettext(
+            "{n} aftercare period", "{n} aftercare periods", plan["aftercare_periods"]
+        ),
+        "progress_ratings": ngettext("{n} rating", "{n} ratings", plan["progress_ratings"]),
+    }
+    note(
+        _("Erasing deletes case {id} with {what}: {rows} rows.").format(
+            id=case_id,
+            what=", ".join(text.format(n=plan[table]) for table, text in rows.items()),
+            rows=sum(plan.values()),
+        )
+    )
+    confirm(_("Delete case {id} and everything about it?").format(id=case_id), yes)
+    safety.erase(location(), case_id)
+    typer.echo(_("Case {id} erased").format(id=case_id))

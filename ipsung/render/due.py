@@ -3,8 +3,8 @@
 from datetime import date
 
 from ipsung.due_rules import WEEKLY_CONTACT_DAYS
-from ipsung.i18n import _
-from ipsung.render.text import Table
+from ipsung.i18n import _, ngettext
+from ipsung.render.text import Page, Table
 from ipsung.rules import format_date
 
 
@@ -42,11 +42,13 @@ def detail(item) -> str:
     )
 
 
-def documents(items) -> list[dict]:
-    """`due --json`: the list of SPEC §6."""
+def documents(items, names: dict[int, str | None]) -> list[dict]:
+    """`due --json`: the list of SPEC §6, with each case's name (the consultant's own tool;
+    never its CPR number)."""
     return [
         {
             "participant_id": i.participant_id,
+            "name": names.get(i.participant_id),
             "consultant": i.consultant,
             "reason": i.reason,
             "since": i.since,
@@ -56,12 +58,66 @@ def documents(items) -> list[dict]:
     ]
 
 
-def page(items, day: date) -> str:
+OVERDUE_DAYS = 7  # "overdue more than a week" in the summary line
+
+
+def summary(items, day: date) -> str:
+    """`7 tasks, 3 overdue more than a week`."""
+    late = sum(1 for i in items if (day - i.since).days > OVERDUE_DAYS)
+    tasks = ngettext("{n} task", "{n} tasks", len(items)).format(n=len(items))
+    return _("{tasks}, {late} overdue more than a week").format(tasks=tasks, late=late)
+
+
+def page(
+    items, day: date, names: dict[int, str | None], whose: str | None = None, own: str | None = None
+) -> str:
+    """The due list for people: name and case id side by side, the most overdue first,
+    and a one-line summary. One consultant's list (`whose`) is one table under their
+    name; the team's is grouped by consultant (`own` first, when known), the waitlist
+    last."""
+    if whose:
+        heading = _("Due for {name} on {day}").format(name=whose, day=format_date(day))
+    else:
+        heading = _("Due for the team on {day}").format(day=format_date(day))
     if not items:
+        if whose:
+            return _("Nothing is due for {name} on {day}.").format(name=whose, day=format_date(day))
         return _("Nothing is due on {day}.").format(day=format_date(day))
-    t = Table(_("since"), _("case"), _("consultant"), _("reason"), _("detail"))
-    for i in items:
-        t.add_row(
-            format_date(i.since), str(i.participant_id), i.consultant or "-", i.reason, detail(i)
-        )
-    return t.render()
+    groups: dict[str | None, list] = {}
+    for i in items:  # already most overdue first; a group keeps that order
+        groups.setdefault(i.consultant, []).append(i)
+    own_key = own.casefold() if own else None
+    order = sorted(
+        groups,
+        key=lambda c: (c is None, c is None or c.casefold() != own_key, (c or "").casefold()),
+    )
+    t = Table(_("since"), _("case"), _("name"), _("reason"), _("detail"))
+    for consultant in order:
+        for i in groups[consultant]:
+            name = names.get(i.participant_id)
+            t.add_row(
+                format_date(i.since),
+                str(i.participant_id),
+                name or _("(anonymised)"),
+                i.reason,
+                detail(i),
+            )
+    # One table, so that the columns line up across the groups; its header repeated
+    # under each consultant's name.
+    header, *rows = t.render().split("\n")
+    out = Page()
+    out.add(heading, style="bold")
+    start = 0
+    for consultant in order:
+        n = len(groups[consultant])
+        if not whose:
+            out.add()
+            label = consultant if consultant is not None else _("Waitlist")
+            out.add(_("{group} ({n})").format(group=label, n=n), style="bold")
+        out.add(header)
+        for line in rows[start : start + n]:
+            out.add(line)
+        start += n
+    out.add()
+    out.add(summary(items, day))
+    return out.text()

@@ -14,25 +14,27 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from ipsung.errors import DatabaseRefused
 from ipsung.i18n import _
 from ipsung.store import server
-from ipsung.store.location import Location, default_path, refuse_network_share, resolve
+from ipsung.store.location import Location, default_path, resolve
+from ipsung.store.peek import read_only
+from ipsung.store.platform import make_owner_only, refuse_network_share
 from ipsung.store.schema import HEAD_REVISION, refuse_newer, upgrade
 
 if TYPE_CHECKING:  # the ORM is slow to import; the reports read without it (see reading)
     from sqlalchemy.orm import Session
 
-__all__ = ["Location", "default_path", "resolve", "session", "reading", "describe"]
+__all__ = ["Location", "default_path", "resolve", "session", "reading", "describe", "read_only"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -41,12 +43,18 @@ def _create_file(path: Path) -> None:
     """Create the folder (0700) and an empty file (0600): it will hold health data."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.parent.name == "ipsung":
-        os.chmod(path.parent, 0o700)  # our own folder; never chmod a folder the user chose
+        make_owner_only(path.parent, 0o700)  # our own folder; never one the user chose
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
 
 
-def _engine(url: str, write: bool) -> Engine:
+def _file_url(path: Path) -> URL:
+    """The file as SQLAlchemy's URL: built, not written as text, so that a `?` or `#` in a
+    folder name (or a Windows drive path) is not read as part of the URL."""
+    return URL.create("sqlite", database=str(path))
+
+
+def _engine(url: str | URL, write: bool) -> Engine:
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -69,17 +77,6 @@ def _engine(url: str, write: bool) -> Engine:
     return engine
 
 
-def read_only(path: Path) -> sqlite3.Connection:
-    """A plain read-only connection that leaves the folder as it found it.
-
-    A reader of a WAL database creates -wal and -shm files beside it. When there is no
-    -wal file, nobody holds uncommitted pages, so the file can be read as immutable:
-    nothing is created, and a file we refuse (a newer version) stays exactly as it was.
-    """
-    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
-    return sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True)
-
-
 def _file_revision(path: Path) -> str | None:
     """The file's Alembic revision, read without side effects (read-only, no WAL switch)."""
     conn = read_only(path)
@@ -100,18 +97,32 @@ def _file_revision(path: Path) -> str | None:
         conn.close()
 
 
-def backup_copy(path: Path, destination: Path) -> None:
-    """A consistent copy through SQLite's backup API, owner-only."""
+BACKUP_STEP_PAGES = 1024  # 4 MiB a step when a backup shows its progress
+
+
+def backup_copy(
+    path: Path, destination: Path, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """A consistent copy through SQLite's backup API, owner-only. `progress(done, total)`
+    (pages), if given, is told after each step (a step of the copy; a write by another
+    process in between makes SQLite start the copy again, so it stays consistent)."""
     fd = os.open(destination, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
     source = sqlite3.connect(path)
     target = sqlite3.connect(destination)
     try:
-        source.backup(target)
+        if progress is None:
+            source.backup(target)
+        else:
+            source.backup(
+                target,
+                pages=BACKUP_STEP_PAGES,
+                progress=lambda _status, remaining, total: progress(total - remaining, total),
+            )
     finally:
         target.close()
         source.close()
-    os.chmod(destination, 0o600)
+    make_owner_only(destination, 0o600)
 
 
 def _ensure_schema(location: Location) -> None:
@@ -123,7 +134,7 @@ def _ensure_schema(location: Location) -> None:
         refuse_newer(str(path), revision, _("file"))
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         backup_copy(path, path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}"))
-    engine = _engine(f"sqlite:///{path}", write=True)
+    engine = _engine(_file_url(path), write=True)
     try:
         upgrade(engine)
     finally:
@@ -182,11 +193,11 @@ def _open_file(location: Location, write: bool) -> Engine:
     refuse_network_share(location.path)
     if location.exists:
         _ensure_schema(location)
-        return _engine(f"sqlite:///{location.path}", write=write)
+        return _engine(_file_url(location.path), write=write)
     if write:
         _create_file(location.path)
         _ensure_schema(location)
-        return _engine(f"sqlite:///{location.path}", write=True)
+        return _engine(_file_url(location.path), write=True)
     return _empty_engine()
 
 

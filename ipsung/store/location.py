@@ -2,8 +2,11 @@
 PostgreSQL server (SPEC §2, §12), and where that choice came from.
 
 `--db` > `IPSUNG_DB` > the user's local data folder. A server URL may hold a password: it
-is never shown (see `masked_url`). A file on a network share is refused: SQLite depends
-on file locking, which network file systems do not keep.
+is never shown (see `masked_url`). A file on a network share is refused (platform.py):
+SQLite depends on file locking, which network file systems do not keep.
+
+SQLAlchemy is imported only where a server URL is read: shell completion resolves a
+file's location on every Tab and must not pay for loading it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
-
-from sqlalchemy import exc
-from sqlalchemy.engine import make_url
 
 from ipsung.errors import BadInput
 from ipsung.i18n import _
@@ -61,6 +61,8 @@ class Location:
         user's local data folder, named after the server and the database."""
         if not self.is_server:
             return key_path(self.path)
+        from sqlalchemy.engine import make_url
+
         url = make_url(self.url)
         host = url.host or str(url.query.get("host") or "local")
         parts = [host, str(url.port or 5432), url.database or url.username or "postgres"]
@@ -97,6 +99,9 @@ def _server_location(target: str, source: str) -> Location:
                 "{source}: {scheme}:// is not supported; give a file path or a postgresql:// URL"
             ).format(source=source, scheme=scheme[:20])
         )
+    from sqlalchemy import exc
+    from sqlalchemy.engine import make_url
+
     try:
         url = make_url(target)
     except (exc.ArgumentError, ValueError):
@@ -121,6 +126,9 @@ MASK = "***"
 
 def masked_url(url: str) -> str:
     """The URL as it may be shown: the password (in the user part or as ?password=) masked."""
+    from sqlalchemy import exc
+    from sqlalchemy.engine import make_url
+
     try:
         parsed = make_url(url)
     except (exc.ArgumentError, ValueError):
@@ -149,6 +157,9 @@ def masked_url(url: str) -> str:
 
 def passwords(location: Location) -> list[str]:
     """Every spelling of the URL's password(s), to scrub from any message we pass on."""
+    from sqlalchemy import exc
+    from sqlalchemy.engine import make_url
+
     try:
         parsed = make_url(location.url)
     except (exc.ArgumentError, ValueError):
@@ -159,67 +170,3 @@ def passwords(location: Location) -> list[str]:
         found += list(query_password) if isinstance(query_password, tuple) else [query_password]
     found += [quote(p, safe="") for p in found]
     return [p for p in found if p]
-
-
-# --- network shares ----------------------------------------------------------------------
-
-MOUNTS = Path("/proc/self/mounts")
-# File locking over these is unreliable, and SQLite depends on it: a shared folder
-# corrupts the database. A team that shares a caseload uses a database server instead.
-NETWORK_FILESYSTEMS = frozenset(
-    {
-        "cifs",
-        "smb3",
-        "smbfs",
-        "nfs",
-        "nfs4",
-        "sshfs",
-        "fuse.sshfs",
-        "9p",
-        "afs",
-        "ncpfs",
-        "davfs",
-        "fuse.davfs2",
-        "ceph",
-        "glusterfs",
-        "fuse.glusterfs",
-        "lustre",
-        "fuse.rclone",
-    }
-)
-
-
-def _unescape_mount_point(field: str) -> str:
-    """/proc/mounts writes a space as \\040 (and tab, newline, backslash likewise)."""
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
-
-
-def filesystem_type(path: Path, mounts_text: str) -> str | None:
-    """The type of the file system that holds `path`: the longest matching mount point."""
-    target = os.path.realpath(path)
-    best, best_type = "", None
-    for line in mounts_text.splitlines():
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        point = _unescape_mount_point(fields[1])
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, best_type = point, fields[2]
-    return best_type
-
-
-def refuse_network_share(path: Path) -> None:
-    try:
-        mounts = MOUNTS.read_text()
-    except OSError:
-        return  # no mount table to read (not Linux): nothing to judge by
-    kind = filesystem_type(path, mounts)
-    if kind in NETWORK_FILESYSTEMS:
-        raise BadInput(
-            _(
-                "{path} is on a network share ({kind}); an SQLite file must live on a local "
-                "disk. A team that shares one caseload uses a team database on PostgreSQL "
-                "(see README: team database)"
-            ).format(path=path, kind=kind)
-        )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ipsung.errors import IpsungError
 from ipsung.i18n import _
+from ipsung.store.platform import make_owner_only
 
 KEY_BYTES = 32
 PREFIX = "P-"
@@ -43,7 +44,7 @@ def load_or_create_key(path: Path) -> bytes:
             return key
     try:
         if os.stat(path).st_mode & 0o077:
-            os.chmod(path, 0o600)  # our own file, e.g. copied by hand: keep it owner-only
+            make_owner_only(path, 0o600)  # our own file, e.g. copied by hand: owner-only
         key = path.read_bytes()
     except OSError as exc:
         raise IpsungError(

@@ -926,11 +926,18 @@ def _indexes_built_after(session: Session, tables: Sequence[str]) -> Iterator[No
         conn.exec_driver_sql(sql)
 
 
-def generate(session: Session, participants: int, seed: int, today: date) -> dict[str, int]:
+def generate(
+    session: Session,
+    participants: int,
+    seed: int,
+    today: date,
+    on_cases: Callable[[int], None] | None = None,
+) -> dict[str, int]:
     """Fill an empty database with a realistic synthetic caseload; returns row counts per table.
 
     Runs in the caller's transaction and refuses a database that already holds data; the
-    same seed and today give the same rows.
+    same seed and today give the same rows. `on_cases(n)`, if given, is told as each
+    consultant's cases are written (a progress bar; the rows do not depend on it).
     """
     if participants < 0:
         raise ValueError("participants must be 0 or more")
@@ -972,7 +979,11 @@ def generate(session: Session, participants: int, seed: int, today: date) -> dic
             for case in caseload:
                 rows.case(case)
             rows.job_development(k + 1, _weekday(now - HISTORY_DAYS))
+            if on_cases is not None:
+                on_cases(len(caseload))
         writer.flush_all()
+    if on_cases is not None:
+        on_cases(len(cases) - sum(map(len, caseloads)))  # the waitlisted: no history
     # The writer chose the ids itself: a server's id sequences must follow them, or the
     # next intake or contact would be given an id already taken.
     db.reset_id_sequences(session, list(writer.counts))

@@ -13,9 +13,10 @@ contacts, placements and ratings exported with the same keys find their case aga
 
 import csv
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -46,6 +47,7 @@ from ipsung.schemas import (
 from ipsung.store import audit, db, team
 from ipsung.usecases import consultants as team_members
 from ipsung.usecases.csv_tables import TABLES as EXPORTED
+from ipsung.usecases.export import Progress
 
 TABLES = vocabulary.EXPORT_TABLES
 ROWS: dict[str, type[Row]] = {
@@ -394,11 +396,19 @@ ROW_CHECKS = {
 
 
 def import_table(
-    session: Session, table: str, path: Path, today: date, add_consultants: bool = False
+    session: Session,
+    table: str,
+    path: Path,
+    today: date,
+    add_consultants: bool = False,
+    on_rows: Callable[[int], None] | None = None,
 ) -> int:
-    """Check every row, then store them all (or raise ImportRefused and store none)."""
+    """Check every row, then store them all (or raise ImportRefused and store none).
+    `on_rows(n)`, if given, is told as rows are read and checked (a progress bar)."""
     table = vocabulary.parse_choice(table, TABLES, "TABLE")
     header, rows, too_wide = read_rows(path)
+    if on_rows is not None:
+        rows = _told(rows, on_rows)
     errors = check_header(table, header)
     if errors:
         raise ImportRefused(errors)
@@ -423,6 +433,26 @@ def import_table(
     return len(records)
 
 
+def _told(rows: Iterator, on_rows: Callable[[int], None], every: int = 200) -> Iterator:
+    """The rows as they come, telling `on_rows` every `every` rows and at the end."""
+    n = 0
+    for n, row in enumerate(rows, 1):
+        yield row
+        if n % every == 0:
+            on_rows(every)
+    on_rows(n % every)
+
+
+def count_lines(path: Path) -> int:
+    """About how many rows a CSV file holds (its lines less the header), for a progress
+    bar's total; a cell that spans lines makes it a little high."""
+    try:
+        with path.open("rb") as f:
+            return max(0, sum(1 for _ in f) - 1)
+    except OSError:
+        return 0
+
+
 def _store(session: Session, model, records: list[dict], table: str) -> None:
     if model is Participant:
         # Cases keep the ids the file gives them; the others get the next free ones.
@@ -442,9 +472,14 @@ def _store(session: Session, model, records: list[dict], table: str) -> None:
 
 
 def import_folder(
-    session: Session, folder: Path, today: date, add_consultants: bool = False
+    session: Session,
+    folder: Path,
+    today: date,
+    add_consultants: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
-    """`import all`: the four files an `export all --identified` wrote, in order."""
+    """`import all`: the four files an `export all --identified` wrote, in order.
+    `progress` shows each file's rows as it is read (see export.Progress)."""
     if not folder.is_dir():
         raise BadInput(_("{path} is not a folder").format(path=folder), "FILE")
     counts = {}
@@ -452,7 +487,13 @@ def import_folder(
         path = folder / f"{table}.csv"
         if path.exists():
             try:
-                counts[table] = import_table(session, table, path, today, add_consultants)
+                if progress is None:
+                    counts[table] = import_table(session, table, path, today, add_consultants)
+                else:
+                    with progress(table, partial(count_lines, path)) as on_rows:
+                        counts[table] = import_table(
+                            session, table, path, today, add_consultants, on_rows
+                        )
             except ImportRefused as refused:
                 refused.args = (f"{table}.csv: {refused}",)
                 raise

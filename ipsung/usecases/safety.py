@@ -11,10 +11,11 @@ administrator's to keep (see README: team database).
 """
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ipsung import rules
@@ -34,7 +35,11 @@ from ipsung.store.location import Location
 # --- backup ---------------------------------------------------------------------------------
 
 
-def backup(location: Location, destination: Path) -> list[Path]:
+def backup(
+    location: Location,
+    destination: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
     """A consistent copy made with SQLite's backup API (safe while others write), and the
     pseudonym key beside it, recorded in the audit log. Returns the files written.
 
@@ -64,7 +69,7 @@ def backup(location: Location, destination: Path) -> list[Path]:
             _("the folder {path} does not exist").format(path=destination.parent), "PATH"
         )
     try:
-        db.backup_copy(location.path, destination)
+        db.backup_copy(location.path, destination, progress)
     except OSError as exc:
         _remove(destination)
         raise BadInput(
@@ -93,7 +98,9 @@ def _remove(path: Path) -> None:
 # --- anonymize and erase -----------------------------------------------------------------------
 
 
-def anonymize(session: Session, closed_before: date) -> list[int]:
+def anonymize(
+    session: Session, closed_before: date, on_case: Callable[[int], None] | None = None
+) -> list[int]:
     """Remove names, CPR numbers, goals, reasons and notes of cases closed before a date,
     keeping what the statistics need. The birth date moves to the birthday that gives the
     same age at referral, so ages in exports and outcomes stay true."""
@@ -118,6 +125,8 @@ def anonymize(session: Session, closed_before: date) -> list[int]:
             )
         )
         audit.record(session, "anonymize", pid, "name, cpr, birth date, goal, notes removed")
+        if on_case is not None:
+            on_case(1)
     if ids:
         session.execute(update(Contact).where(Contact.participant_id.in_(ids)).values(note=None))
         session.execute(
@@ -129,6 +138,39 @@ def anonymize(session: Session, closed_before: date) -> list[int]:
     return ids
 
 
+def anonymize_plan(session: Session, closed_before: date) -> dict[str, int]:
+    """What `anonymize` would change, counted before it asks: the cases, and the rows of
+    each table whose text it would remove (SPEC §10, issue 16)."""
+    p = Participant
+    chosen = select(p.id).where(p.closed_on < closed_before, p.name.is_not(None))
+    return {
+        "participants": session.scalar(select(func.count()).select_from(chosen.subquery())),
+        "contacts": session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(Contact.participant_id.in_(chosen), Contact.note.is_not(None))
+        ),
+        "placements": session.scalar(
+            select(func.count())
+            .select_from(Placement)
+            .where(Placement.participant_id.in_(chosen), Placement.end_reason.is_not(None))
+        ),
+    }
+
+
+def erase_plan(session: Session, participant_id: int) -> dict[str, int]:
+    """What `erase` would delete, counted before it asks: the case's row and the rows of
+    each table that belong to it (bad input when there is no such case)."""
+    if session.get(Participant, participant_id) is None:
+        raise BadInput(_("no case with id {id}").format(id=participant_id), "PARTICIPANT")
+    counts = {"participants": 1}
+    for model in (Contact, Placement, AftercarePeriod, ProgressRating):
+        counts[model.__table__.name] = session.scalar(
+            select(func.count()).select_from(model).where(model.participant_id == participant_id)
+        )
+    return counts
+
+
 def _birthday_for_age(referral: date, age: int) -> date:
     """The latest birth date that is `age` years before the referral date."""
     try:
@@ -137,11 +179,13 @@ def _birthday_for_age(referral: date, age: int) -> date:
         return referral.replace(year=referral.year - age, day=28)
 
 
-def anonymize_closed(location: Location, closed_before: date) -> list[int]:
+def anonymize_closed(
+    location: Location, closed_before: date, on_case: Callable[[int], None] | None = None
+) -> list[int]:
     """Anonymise every case closed before a day, then leave no copy of the removed text
     in the file. Returns the ids of the cases anonymised."""
     with db.session(location, write=True) as session:
-        ids = anonymize(session, closed_before)
+        ids = anonymize(session, closed_before, on_case)
     db.scrub(location)
     return ids
 
