@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ELIGIBLE, as_json, intake_args
+from conftest import ELIGIBLE, as_json, intake_args, ok
 
 SVG_NS = "http://www.w3.org/2000/svg"
 SVG_XMLNS = f'xmlns="{SVG_NS}"'
@@ -658,3 +658,29 @@ def test_page_prints_on_one_or_two_a4_pages_in_chromium(run, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     pages = pdf_pages(pdf)
     assert 1 <= pages <= 2, f"{pages} pages"
+
+
+def test_out_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(run, tmp_path):
+    """A device or a pipe given as --out is written to, never replaced by a file (as root,
+    --out /dev/null once turned /dev/null into a file)."""
+    import os
+    import stat
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    ok(run("report", "--out", str(pipe)))
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert received and received[0].startswith(b"<!DOCTYPE html>")
+    exported = tmp_path / "pipe2"
+    os.mkfifo(exported)
+    received.clear()
+    reader = threading.Thread(target=lambda: received.append(exported.read_bytes()))
+    reader.start()
+    ok(run("export", "contacts", "--out", str(exported)))
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(exported).st_mode) and received[0].startswith(b"contact,")

@@ -34,6 +34,13 @@ def atomic_file(path: Path, encoding: str, option: str = "--out") -> Iterator[Te
             _("{option}: {path} is a folder; give a file name").format(option=option, path=path)
         )
     check_folder(path.parent, option)
+    if path.exists() and not path.is_file():
+        # A device or a pipe (/dev/stdout, a FIFO): written to as it is. Renaming a
+        # temporary file over it would replace the device itself (as root, /dev/null
+        # would become a file for the whole machine).
+        with _special(path, encoding, option) as stream:
+            yield stream
+        return
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -58,6 +65,20 @@ def atomic_file(path: Path, encoding: str, option: str = "--out") -> Iterator[Te
             ) from None
         raise
     sync_folder(path.parent)
+
+
+@contextmanager
+def _special(path: Path, encoding: str, option: str) -> Iterator[TextIO]:
+    try:
+        stream = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise BadInput(
+            _("{option}: cannot write {path}: {why}").format(
+                option=option, path=path, why=exc.strerror
+            )
+        ) from None
+    with stream:
+        yield stream
 
 
 def write_text(path: Path, text: str, option: str = "--out") -> Path:
