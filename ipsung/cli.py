@@ -21,11 +21,11 @@ try:  # typer >= 0.20 carries its own copy of click
 except ImportError:  # pragma: no cover - older typer with click installed beside it
     from click import exceptions as click_exceptions
 
-from ipsung import __version__
-from ipsung.commands import cases, completion, config, daily, moving, reports, safety
+from ipsung import __version__, i18n
+from ipsung.commands import cases, completion, config, daily, moving, reports, safety, words
 from ipsung.commands.options import error_line, state
-from ipsung.errors import IpsungError
-from ipsung.i18n import _
+from ipsung.errors import BadInput, IpsungError
+from ipsung.i18n import N_, _
 from ipsung.store import platform
 
 INTERNAL_ERROR_EXIT = 70  # a bug (EX_SOFTWARE); never the answer to any input
@@ -34,6 +34,9 @@ INTERNAL_ERROR_EXIT = 70  # a bug (EX_SOFTWARE); never the answer to any input
 class IpsungGroup(TyperGroup):
     """Turns every failure into one line on stderr and an exit code; never a traceback
     (tracebacks would show local variables, which hold personal data)."""
+
+    def resolve_command(self, ctx, args):
+        return words.resolve(self, ctx, args)
 
     def list_commands(self, ctx) -> list[str]:
         """--help lists the commands first, then the groups of commands (consultant, ...)."""
@@ -44,6 +47,15 @@ class IpsungGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         platform.owner_only_umask()  # what we create (database, exports, backups) is private
         _name_metavars(self)
+        args = sys.argv[1:] if args is None else list(args)
+        try:
+            speak(language_asked(args))
+        except IpsungError as exc:
+            error_line(str(exc))
+            if not standalone_mode:
+                return exc.exit_code
+            sys.exit(exc.exit_code)
+        words.translate_tree(self)
         if completion.completing(complete_var, prog_name or "ipsung"):
             completion.install_shells()
         try:
@@ -60,7 +72,7 @@ class IpsungGroup(TyperGroup):
             hint = ""
             if exc.ctx is not None:
                 hint = " " + _("(see '{cmd} --help')").format(cmd=exc.ctx.command_path)
-            error_line(exc.format_message() + hint)
+            error_line(words.usage_message(exc) + hint)
             code = 2
         except click_exceptions.ClickException as exc:
             error_line(exc.format_message())
@@ -76,6 +88,32 @@ class IpsungGroup(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code or 0)
+
+
+def language_asked(args: list[str]) -> str | None:
+    """The language of `--lang da` (or `--lang=da`), read before anything is said: the help
+    and the errors of the whole command line come in it."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang":
+            value = args[i + 1] if i + 1 < len(args) else ""
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        else:
+            continue
+        if value.strip().lower() not in i18n.LANGUAGES:
+            raise BadInput(
+                _("'{value}' is not a language; choose da or en").format(value=value), "--lang"
+            )
+        return value.strip().lower()
+    return None
+
+
+def speak(option: str | None) -> None:
+    """Speak the language asked for (i18n.choose says what wins) from here on."""
+    i18n.activate(*i18n.choose(option, platform.interface_language))
+    words.use_gettext_for_typer()
 
 
 DATE_PARAMS = {
@@ -123,7 +161,7 @@ def _unexpected(exc: Exception) -> int:
 app = typer.Typer(
     cls=IpsungGroup,
     name="ipsung",
-    help=_(
+    help=N_(
         "Caseload tool for IPS Ung teams: screening, intake, contacts, capacity and outcomes.\n\n"
         "Example: ipsung consultant add 'Mette Holm'; ipsung intake; ipsung list"
     ),
@@ -158,6 +196,15 @@ def main_options(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt; a missing value is an error.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="da|en",
+            help="Language of the interface: da (Danish) or en (English). Default: IPSUNG_LANG, "
+            "then LANGUAGE, LC_ALL, LC_MESSAGES, LANG, then Windows' display language.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),

@@ -9,29 +9,31 @@ scripts and the JSON documents use them, whatever the language.
 
 from typing import NamedTuple
 
-from ipsung.i18n import _
+from ipsung.i18n import M_, Message
 
 
 class Item(NamedTuple):
     id: str
-    name: str
+    name: Message  # said in the language in use; in English in JSON
     from_data: bool  # ipsung reads a figure and a score from the caseload
 
 
 def items() -> tuple[Item, ...]:
     """The 25 items in the scale's order (staffing 1-3, organisation 4-11, services 12-25)."""
     return (
-        Item("caseload-size", _("Caseload size"), True),
-        Item("employment-services-staff", _("Employment services staff"), False),
-        Item("vocational-generalists", _("Vocational generalists"), False),
+        Item("caseload-size", M_("Caseload size"), True),
+        Item("employment-services-staff", M_("Employment services staff"), False),
+        Item("vocational-generalists", M_("Vocational generalists"), False),
         Item(
             "integration-team-assignment",
-            _("Integration of rehabilitation with mental health treatment through team assignment"),
+            M_(
+                "Integration of rehabilitation with mental health treatment through team assignment"
+            ),
             False,
         ),
         Item(
             "integration-team-contact",
-            _(
+            M_(
                 "Integration of rehabilitation with mental health treatment through frequent "
                 "team member contact"
             ),
@@ -39,30 +41,30 @@ def items() -> tuple[Item, ...]:
         ),
         Item(
             "caseworker-collaboration",
-            _("Collaboration between employment specialists and vocational rehabilitation"),
+            M_("Collaboration between employment specialists and vocational rehabilitation"),
             False,
         ),
-        Item("vocational-unit", _("Vocational unit"), False),
-        Item("employment-supervisor", _("Role of employment supervisor"), False),
-        Item("zero-exclusion", _("Zero exclusion criteria"), False),
-        Item("competitive-employment-focus", _("Agency focus on competitive employment"), False),
-        Item("executive-support", _("Executive team support for supported employment"), False),
-        Item("work-incentives-planning", _("Work incentives planning"), False),
-        Item("disclosure", _("Disclosure"), False),
-        Item("work-based-assessment", _("Ongoing, work-based vocational assessment"), False),
-        Item("rapid-job-search", _("Rapid search for competitive job"), True),
-        Item("individualized-job-search", _("Individualized job search"), False),
-        Item("job-development-frequency", _("Job development: frequent employer contact"), True),
-        Item("job-development-quality", _("Job development: quality of employer contact"), False),
-        Item("diversity-of-jobs", _("Diversity of job types"), True),
-        Item("diversity-of-employers", _("Diversity of employers"), True),
-        Item("competitive-jobs", _("Competitive jobs"), True),
-        Item("individualized-follow-along", _("Individualized follow-along supports"), False),
-        Item("follow-along-supports", _("Time-unlimited follow-along supports"), True),
-        Item("community-based-services", _("Community-based services"), False),
+        Item("vocational-unit", M_("Vocational unit"), False),
+        Item("employment-supervisor", M_("Role of employment supervisor"), False),
+        Item("zero-exclusion", M_("Zero exclusion criteria"), False),
+        Item("competitive-employment-focus", M_("Agency focus on competitive employment"), False),
+        Item("executive-support", M_("Executive team support for supported employment"), False),
+        Item("work-incentives-planning", M_("Work incentives planning"), False),
+        Item("disclosure", M_("Disclosure"), False),
+        Item("work-based-assessment", M_("Ongoing, work-based vocational assessment"), False),
+        Item("rapid-job-search", M_("Rapid search for competitive job"), True),
+        Item("individualized-job-search", M_("Individualized job search"), False),
+        Item("job-development-frequency", M_("Job development: frequent employer contact"), True),
+        Item("job-development-quality", M_("Job development: quality of employer contact"), False),
+        Item("diversity-of-jobs", M_("Diversity of job types"), True),
+        Item("diversity-of-employers", M_("Diversity of employers"), True),
+        Item("competitive-jobs", M_("Competitive jobs"), True),
+        Item("individualized-follow-along", M_("Individualized follow-along supports"), False),
+        Item("follow-along-supports", M_("Time-unlimited follow-along supports"), True),
+        Item("community-based-services", M_("Community-based services"), False),
         Item(
             "assertive-engagement",
-            _("Assertive engagement and outreach by integrated treatment team"),
+            M_("Assertive engagement and outreach by integrated treatment team"),
             False,
         ),
     )

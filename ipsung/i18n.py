@@ -7,7 +7,7 @@ Windows the user's interface language. The catalogue is gettext's, kept with Bab
 (scripts/catalogue.py): the English text is the message id, and
 `ipsung/locale/da/LC_MESSAGES/ipsung.mo` ships inside the package.
 
-Three markers, all read by the catalogue's extraction:
+Three markers, all read by the catalogue's extraction (`translate` says a marked text later):
 - `_("…")` translates now, into the active language;
 - `N_("…")` only marks a text whose translation is looked up later (help texts: the CLI
   translates the whole command tree once the language is known);
@@ -18,7 +18,8 @@ Three markers, all read by the catalogue's extraction:
 
 import gettext
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 LANGUAGES = ("da", "en")
@@ -75,13 +76,33 @@ def activate(language: str, source: str) -> None:
     _state.translation = _catalogues[language]
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Say what is made inside in `language`, then go back (a JSON document's sentences
+    are English in every language)."""
+    before = (_state.language, _state.source)
+    activate(language, before[1])
+    try:
+        yield
+    finally:
+        activate(*before)
+
+
 def active() -> tuple[str, str]:
     """The language in use and why (`ipsung info` shows it)."""
     return _state.language, _state.source
 
 
 def _(message: str) -> str:
+    """A text in the active language; always called on the text itself, so that the
+    catalogue's extraction sees it (a test holds the code to that)."""
     return _state.translation.gettext(message)
+
+
+def translate(message_id: str) -> str:
+    """A text marked elsewhere (N_, M_, a command's docstring) said in the active language:
+    for the code that says texts it did not write (Message, the CLI's help)."""
+    return _state.translation.gettext(message_id)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -107,7 +128,10 @@ class Message:
 
     def __str__(self) -> str:
         values = {k: str(v) if isinstance(v, Message) else v for k, v in self.values.items()}
-        return _(self.text).format(**values)
+        return translate(self.text).format(**values)
+
+    def __format__(self, spec: str) -> str:  # f"{message:<40}" pads the words said
+        return format(str(self), spec)
 
     def english(self) -> str:
         values = {k: v.english() if isinstance(v, Message) else v for k, v in self.values.items()}
@@ -129,10 +153,17 @@ def M_(text: str, **values) -> Message:  # noqa: N802 - a marker, as _ and N_
     return Message(text, **values)
 
 
-def decimal(value: float, digits: int = 1) -> str:
-    """A number as the language writes it: 38.5 in English, 38,5 in Danish."""
-    text = f"{value:.{digits}f}"
+def decimal(value: float, digits: int | None = 1) -> str:
+    """A number as the language writes it: 38.5 in English, 38,5 in Danish (`digits`
+    None: as few digits as the value needs, 12.5 or 12)."""
+    text = f"{value:g}" if digits is None else f"{value:.{digits}f}"
     return text.replace(".", ",") if _state.language == "da" else text
+
+
+def percent(share: float, digits: int = 1) -> str:
+    """A share as a percentage the language writes: `38.5 %` in English (as ipsung always
+    wrote it), `38,5 %` in Danish (Retskrivningsordbogen: a space before the sign)."""
+    return f"{decimal(share * 100, digits)} %"
 
 
 activate(*choose())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ipsung.errors import BadInput, shown
-from ipsung.i18n import _
+from ipsung.i18n import M_, Message, _
 from ipsung.store import refdata
 from ipsung.vocabulary import SUBSTANCE_LEVELS
 
@@ -227,14 +227,14 @@ class ScreeningInput:
 class Criterion:
     name: str
     passed: bool
-    reason: str
+    reason: Message  # said in the language in use; in English in JSON
 
 
 @dataclass(frozen=True)
 class Screening:
     age: int
     criteria: tuple[Criterion, ...]
-    next_step: str | None = None
+    next_step: Message | None = None
     eligible: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -244,29 +244,25 @@ class Screening:
         return [c for c in self.criteria if not c.passed]
 
     def as_dict(self) -> dict:
+        """The JSON document (SPEC §4): its sentences in English, whatever the language."""
         return {
             "eligible": self.eligible,
             "age": self.age,
             "criteria": [
-                {"name": c.name, "passed": c.passed, "reason": c.reason} for c in self.criteria
+                {"name": c.name, "passed": c.passed, "reason": c.reason.english()}
+                for c in self.criteria
             ],
-            "next_step": self.next_step,
+            "next_step": self.next_step.english() if self.next_step else None,
         }
 
 
 def _age_criterion(age: int, on: date) -> Criterion:
     on_text = format_date(on)
     if age < MIN_AGE:
-        return Criterion(
-            "age", False, _("{age} years on {on}: under 15").format(age=age, on=on_text)
-        )
+        return Criterion("age", False, M_("{age} years on {on}: under 15", age=age, on=on_text))
     if age > MAX_AGE:
-        return Criterion(
-            "age", False, _("{age} years on {on}: 18 or over").format(age=age, on=on_text)
-        )
-    return Criterion(
-        "age", True, _("{age} years on {on}: within 15-17").format(age=age, on=on_text)
-    )
+        return Criterion("age", False, M_("{age} years on {on}: 18 or over", age=age, on=on_text))
+    return Criterion("age", True, M_("{age} years on {on}: within 15-17", age=age, on=on_text))
 
 
 def _target_group_criterion(inp: ScreeningInput) -> Criterion:
@@ -275,35 +271,41 @@ def _target_group_criterion(inp: ScreeningInput) -> Criterion:
         return Criterion(
             "target_group",
             True,
-            _("qualifying diagnosis {codes}").format(codes=", ".join(qualifying)),
+            M_("qualifying diagnosis {codes}", codes=", ".join(qualifying)),
         )
     if inp.under_assessment:
-        return Criterion("target_group", True, _("under assessment for unclear symptoms"))
+        return Criterion("target_group", True, M_("under assessment for unclear symptoms"))
     if inp.mistrivsel:
         return Criterion(
             "target_group",
             True,
-            _("signs of mistrivsel: {signs}").format(signs=", ".join(inp.mistrivsel)),
+            M_("signs of mistrivsel: {signs}", signs=", ".join(inp.mistrivsel)),
         )
     if inp.diagnoses:
         return Criterion(
             "target_group",
             False,
-            _(
-                "{codes} do not qualify on their own, and no sign of mistrivsel or assessment"
-            ).format(codes=", ".join(inp.diagnoses)),
+            M_(
+                "{codes} do not qualify on their own, and no sign of mistrivsel or assessment",
+                codes=", ".join(inp.diagnoses),
+            ),
         )
     return Criterion(
-        "target_group", False, _("no diagnosis, assessment or sign of mistrivsel given")
+        "target_group", False, M_("no diagnosis, assessment or sign of mistrivsel given")
     )
 
 
 def _substance_criterion(level: str) -> Criterion:
     passed = level in ("A", "B", "C")
     verdict = (
-        _("within the target group") if passed else _("severe use is outside the target group")
+        M_("within the target group") if passed else M_("severe use is outside the target group")
     )
-    return Criterion("substance_use", passed, f"{level} ({_(SUBSTANCE_LEVELS[level])}): {verdict}")
+    label = M_(SUBSTANCE_LEVELS[level])  # the level's words, marked in SUBSTANCE_LEVELS
+    return Criterion(
+        "substance_use",
+        passed,
+        M_("{level} ({label}): {verdict}", level=level, label=label, verdict=verdict),
+    )
 
 
 def _cognition_criterion(inp: ScreeningInput) -> Criterion:
@@ -312,31 +314,32 @@ def _cognition_criterion(inp: ScreeningInput) -> Criterion:
         return Criterion(
             "cognition",
             False,
-            _("{codes}: intellectual disability, not age-appropriate cognitive function").format(
-                codes=", ".join(disability)
+            M_(
+                "{codes}: intellectual disability, not age-appropriate cognitive function",
+                codes=", ".join(disability),
             ),
         )
     if not inp.normal_cognition:
-        return Criterion("cognition", False, _("reduced cognitive function"))
-    return Criterion("cognition", True, _("age-appropriate cognitive function"))
+        return Criterion("cognition", False, M_("reduced cognitive function"))
+    return Criterion("cognition", True, M_("age-appropriate cognitive function"))
 
 
-def _next_step(age: int, failed: list[Criterion]) -> str | None:
+def _next_step(age: int, failed: list[Criterion]) -> Message | None:
     """Where to turn instead, for the first criterion that failed."""
     if not failed:
         return None
     first = failed[0].name
     if first == "age":
         if age > MAX_AGE:
-            return _("the adult IPS effort (voksen-IPS) at the jobcenter")
-        return _("too young for IPS Ung: the school and UU guidance until the age of 15")
+            return M_("the adult IPS effort (voksen-IPS) at the jobcenter")
+        return M_("too young for IPS Ung: the school and UU guidance until the age of 15")
     return {
-        "target_group": _("an interdisciplinary assessment (TFA) of the young person's needs"),
-        "substance_use": _(
+        "target_group": M_("an interdisciplinary assessment (TFA) of the young person's needs"),
+        "substance_use": M_(
             "substance-use treatment first; refer again when use is at most moderate"
         ),
-        "motivation": _("motivational work with the referrer or youth guide, then refer again"),
-        "cognition": _("an effort for young people with reduced cognitive function (e.g. STU)"),
+        "motivation": M_("motivational work with the referrer or youth guide, then refer again"),
+        "cognition": M_("an effort for young people with reduced cognitive function (e.g. STU)"),
     }[first]
 
 
@@ -350,7 +353,7 @@ def screen(inp: ScreeningInput) -> Screening:
         Criterion(
             "motivation",
             inp.motivated,
-            _("motivated for education or employment") if inp.motivated else _("not motivated"),
+            M_("motivated for education or employment") if inp.motivated else M_("not motivated"),
         ),
         _cognition_criterion(inp),
     )

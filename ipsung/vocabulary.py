@@ -5,10 +5,14 @@ channels, the closing reasons, the pathways and tracks, the referral sources and
 of mistrivsel (kept as data in data/), the substance levels, and yes and no. Commands
 build their help and their prompts from these lists, the rules and the schemas check
 against them, and the database stores the English codes.
+
+Each code has one Danish word (docs/glossary.md gives each its source in the seeds). A
+person may type either, in any case; help, prompts and completion list the Danish words
+when the language in use is Danish. The stored code, the JSON and the CSV stay English.
 """
 
 from ipsung.errors import BadInput, shown
-from ipsung.i18n import _
+from ipsung.i18n import N_, _, active
 from ipsung.store import refdata
 
 CONTACT_KINDS = (
@@ -48,16 +52,79 @@ LIST_SORTS = ("id", "name", "enrolled")  # ipsung list --sort
 # Ungegarantien's three dimensions of a progress rating: Udsyn, Indsigt, Kompetencer.
 DIMENSIONS = ("outlook", "insight", "skills")
 SUBSTANCE_LEVELS = {
-    "A": "no problem",
-    "B": "light problem",
-    "C": "moderate problem",
-    "D": "severe problem",
-    "E": "complete problem",
+    "A": N_("no problem"),
+    "B": N_("light problem"),
+    "C": N_("moderate problem"),
+    "D": N_("severe problem"),
+    "E": N_("complete problem"),
 }
 
 # What `export` writes and `import` reads, a CSV file each; and the two dialects.
 EXPORT_TABLES = ("participants", "contacts", "placements", "progress", "aftercare", "reviews")
 DIALECTS = ("csv", "excel-dk")
+GROUPINGS = ("consultant", "referred-by", "pathway", "track")  # outcomes --by
+ALL = "all"  # list --status all, export all, import all
+
+# The Danish word for each code, by list (the glossary's; referral sources and signs of
+# mistrivsel keep theirs beside them in data/). Codes already Danish (fgu, video) stand.
+DANISH: dict[tuple, dict[str, str]] = {
+    CONTACT_KINDS: {
+        "youth": "ung",
+        "three-party": "trepartssamtale",
+        "employer": "arbejdsgiver",
+        "education": "uddannelse",
+        "treatment": "behandling",
+        "network": "netværk",
+        "caseworker": "sagsbehandler",
+    },
+    CHANNELS: {
+        "in-person": "fremmøde",
+        "phone": "telefon",
+        "video": "video",
+        "text": "sms",
+        "email": "mail",
+    },
+    PLACEMENT_KINDS: {
+        "internship": "praktik",
+        "ordinary-job": "job",
+        "flex-job": "fleksjob",
+        "wage-subsidy": "løntilskud",
+        "education": "uddannelse",
+        "fgu": "fgu",
+        "apprenticeship": "lærling",
+    },
+    CLOSE_REASONS: {
+        "goal-reached": "mål-nået",
+        "declined": "fravalgt",
+        "moved": "fraflyttet",
+        "no-contact": "ingen-kontakt",
+        "transferred": "overdraget",
+        "other": "andet",
+    },
+    PATHWAYS: {
+        "job-placement": "jobformidling",
+        "job-development": "jobudvikling",
+        "education": "uddannelse",
+    },
+    TRACKS: {"ips": "ips", "ips-like": "ips-lignende"},
+    STATUSES: {"active": "aktiv", "waitlisted": "venteliste", "closed": "afsluttet"},
+    LIST_SORTS: {"id": "id", "name": "navn", "enrolled": "indskrevet"},
+    EXPORT_TABLES: {
+        "participants": "deltagere",
+        "contacts": "kontakter",
+        "placements": "placeringer",
+        "progress": "progression",
+        "aftercare": "efterværn",
+        "reviews": "statusmøder",
+    },
+    GROUPINGS: {
+        "consultant": "konsulent",
+        "referred-by": "henviser",
+        "pathway": "vej",
+        "track": "spor",
+    },
+}
+DANISH_ALL = "alle"
 
 # Yes and no, at a prompt and in an imported cell alike (an export writes true/false).
 YES = frozenset({"y", "yes", "j", "ja", "true", "1"})
@@ -69,17 +136,53 @@ def listed(choices) -> str:
     return ", ".join(choices)
 
 
+def words_for(choices) -> dict[str, str]:
+    """The Danish word of each code of a list (a code without one stands for itself)."""
+    codes = tuple(c for c in choices if c != ALL)
+    # A whole list has its words; part of one (the channels but the default) its codes'.
+    known = DANISH.get(codes) or {c: w for words in DANISH.values() for c, w in words.items()}
+    if codes == referral_sources():
+        known = {code: source["word"] for code, source in refdata.referral_sources().items()}
+    elif codes == mistrivsel_signs():
+        known = {code: sign["da"] for code, sign in refdata.mistrivsel_signs().items()}
+    words = {code: known.get(code, code) for code in choices}
+    if ALL in choices:
+        words[ALL] = DANISH_ALL
+    return words
+
+
+def shown_choices(choices) -> list[str]:
+    """The choices as a person types them in the language in use: the Danish words in
+    Danish, the codes in English."""
+    if active()[0] == "da":
+        return list(words_for(choices).values())
+    return list(choices)
+
+
+def shown_code(code: str) -> str:
+    """One code as the language in use writes it (`in-person` is `fremmøde` in Danish)."""
+    if active()[0] != "da":
+        return code
+    if code == ALL:
+        return DANISH_ALL
+    return next((words[code] for words in DANISH.values() if code in words), code)
+
+
 def parse_choice(text: str, choices, where: str | None = None) -> str:
-    """One of a fixed list of codes, case-insensitive; the error lists them."""
+    """One of a fixed list of codes, or its Danish word, in any case; the error lists the
+    choices as the language in use writes them."""
     value = text.strip().lower()
-    if value not in choices:
-        raise BadInput(
-            _("'{value}' is not one of {choices}").format(
-                value=shown(text), choices=listed(choices)
-            ),
-            where,
-        )
-    return value
+    if value in choices:
+        return value
+    for code, word in words_for(choices).items():
+        if value == word.lower():
+            return code
+    raise BadInput(
+        _("'{value}' is not one of {choices}").format(
+            value=shown(text), choices=listed(shown_choices(choices))
+        ),
+        where,
+    )
 
 
 def parse_yes_no(text: str, where: str | None = None) -> bool:
@@ -111,7 +214,7 @@ def parse_mistrivsel_sign(text: str, where: str | None = "--mistrivsel") -> str:
             return code
     raise BadInput(
         _("'{value}' is not a sign; choose from {choices}").format(
-            value=shown(text), choices=listed(refdata.mistrivsel_signs())
+            value=shown(text), choices=listed(shown_choices(mistrivsel_signs()))
         ),
         where,
     )

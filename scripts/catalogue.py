@@ -11,9 +11,10 @@ The same with Babel's own command line (babel.cfg names the extractor below):
     pybabel update -i ipsung/locale/ipsung.pot -d ipsung/locale -D ipsung -l da
     pybabel compile -d ipsung/locale -D ipsung -l da
 
-What is extracted: every `_("…")`, `N_("…")` and `M_("…", …)` (see ipsung/i18n.py), and
-the docstring of every command (a function under `….command(…)` or `….callback(…)`), which
-typer shows as its help, cleaned as typer cleans it (inspect.cleandoc).
+What is extracted: every `_("…")`, `N_("…")` and `M_("…", …)` (see ipsung/i18n.py), every
+plain `help="…"` of an option or argument, and the docstring of every command (a function
+under `….command(…)` or `….callback(…)`), which typer shows as its help, cleaned as typer
+cleans it (inspect.cleandoc).
 """
 
 import ast
@@ -52,6 +53,11 @@ def extract_ipsung(fileobj, keywords, comment_tags, options):
             doc = ast.get_docstring(node, clean=False)
             if doc:
                 yield node.lineno, None, inspect.cleandoc(doc), ["help of a command"]
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg == "help" and isinstance(value, ast.Constant) and value.value:
+                    yield value.lineno, None, value.value, ["help of an option"]
 
 
 def extract() -> Catalog:
@@ -72,7 +78,11 @@ def extract() -> Catalog:
 
 def _messages(found):
     for lineno, func, message, comments in found:
-        if message:  # a text, or ngettext's (singular, plural)
+        if func == "M_" and isinstance(message, tuple):  # M_(text, **values): the text
+            message = message[0]
+        # A text, or ngettext's (singular, plural); `_(variable)` has no text to extract.
+        texts = message if isinstance(message, tuple) else (message,)
+        if all(texts):
             yield lineno, func, message, comments
 
 

@@ -47,6 +47,7 @@ import typer.main
 import typer.testing
 from typer.testing import CliRunner
 
+from ipsung import i18n
 from ipsung.cli import app
 from ipsung.store.weeks import WEEK_INDEX
 
@@ -160,7 +161,7 @@ def process_env(home: Path | None = None) -> dict:
     """This process's environment without ipsung's settings, at the tests' fixed today;
     with `home`, a data folder of the test's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
-    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1")
+    env.update(IPSUNG_TODAY=TODAY_ISO, NO_COLOR="1", IPSUNG_LANG="en")
     if home is not None:
         env["XDG_DATA_HOME"] = str(home / "xdg")
     return env
@@ -215,12 +216,16 @@ def _new_database(request, path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def own_settings(tmp_path, monkeypatch):
-    """Every test has a settings file of its own (none yet) and no IPSUNG_CONSULTANT: the
-    developer's own `ipsung config set consultant` must not change what a test sees."""
+    """Every test has a settings file of its own (none yet), no IPSUNG_CONSULTANT and
+    English: the developer's own `ipsung config set consultant` and language must not
+    change what a test sees."""
     path = tmp_path / "settings" / "config.toml"
     monkeypatch.setenv("IPSUNG_CONFIG", str(path))
     monkeypatch.delenv("IPSUNG_CONSULTANT", raising=False)
-    return path
+    # English, whatever the developer's own language; a test of Danish says so itself.
+    monkeypatch.setenv("IPSUNG_LANG", "en")
+    yield path
+    i18n.activate("en", "default")  # what a test ran in does not carry over to the next
 
 
 @pytest.fixture

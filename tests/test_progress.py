@@ -237,7 +237,7 @@ def test_erase_asks_at_a_terminal_after_saying_how_much(proc_env):
     child = spawn(proc_env, "erase", "emil")
     child.expect("Erasing deletes case 1 with 1 contact, 0 placements, 0 aftercare periods, "
                  "0 ratings: 2 rows.")  # fmt: skip
-    child.expect(r"Delete case 1 and everything about it\? \(y/n\)")
+    child.expect(r"Delete case 1 and everything about it\? \[y/n\]")
     child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ipsung import vocabulary
-from ipsung.commands import completion
+from ipsung import i18n, vocabulary
+from ipsung.commands import completion, words
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -49,11 +49,12 @@ from ipsung.commands.options import (
     warn,
 )
 from ipsung.errors import BadInput, NotEligible
-from ipsung.i18n import _
+from ipsung.i18n import N_, _
 
 app = typer.Typer()
 consultant_app = typer.Typer(
-    help=_("Add and manage IPS consultants. Example: ipsung consultant add 'Mette Holm'"),
+    cls=words.IpsungSubgroup,
+    help=N_("Add and manage IPS consultants. Example: ipsung consultant add 'Mette Holm'"),
     no_args_is_help=True,
 )
 app.add_typer(consultant_app, name="consultant")
@@ -61,19 +62,30 @@ app.add_typer(consultant_app, name="consultant")
 # --- info -------------------------------------------------------------------------------------
 
 
+LANGUAGE_NAMES = {"da": N_("Danish"), "en": N_("English")}
+
+
 @app.command()
 def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Show the database in use (a file, or a team database on PostgreSQL with its password
-    masked), where that choice came from, its schema version and row counts.
+    """Show the language in use and why, the database in use (a file, or a team database on
+    PostgreSQL with its password masked), where that choice came from, its schema version
+    and row counts.
     Example: ipsung --db ./team.db info"""
     from ipsung.store import db
 
     loc = location()
-    document = db.describe(loc)
+    language, source = i18n.active()
+    document = {**db.describe(loc), "language": {"code": language, "source": source}}
     in_use(write=False)  # a missing file is said so
     if json_out:
         print_json(document)
         return
+    typer.echo(
+        _("Language: {language} (chosen by {source})").format(
+            language=_(LANGUAGE_NAMES[language]),
+            source=_("the default") if source == "default" else source,
+        )
+    )
     typer.echo(_("Database: {path}").format(path=document["database"]))
     typer.echo(_("Backend: {backend}").format(backend=document["backend"]))
     typer.echo(_("Chosen by: {source}").format(source=document["source"]))
@@ -249,7 +261,7 @@ def consultant_deactivate(
 
 
 def _referral_choices() -> str:
-    return vocabulary.listed(vocabulary.referral_sources())
+    return vocabulary.listed(vocabulary.shown_choices(vocabulary.referral_sources()))
 
 
 def _optional(value, option_given: bool, label: str, parse, default: str = ""):
@@ -307,7 +319,7 @@ def intake(
     name = require(name, "--name", _("Name"), _non_empty)
     if birth_date is None and cpr is None:
         birth, cpr_digits = require(
-            None, "--birth-date or --cpr", _("Birth date or CPR number"), _person
+            None, _("--birth-date or --cpr"), _("Birth date or CPR number"), _person
         )
     else:
         birth, cpr_digits = parse_person(birth_date, cpr)
@@ -341,14 +353,14 @@ def intake(
             or ()
         )
     if not diagnosis and not mistrivsel and under_assessment is None and interactive():
-        under_assessment = ask(_("Under assessment for unclear symptoms? (y/n)"), parse_yes_no, "n")
+        under_assessment = ask(_("Under assessment for unclear symptoms? [y/n]"), parse_yes_no, "n")
     if not mistrivsel and interactive():
         signs = (
             _optional(
                 signs,
                 False,
                 _("Signs of mistrivsel: {signs} (empty: none)").format(
-                    signs=vocabulary.listed(vocabulary.mistrivsel_signs())
+                    signs=vocabulary.listed(vocabulary.shown_choices(vocabulary.mistrivsel_signs()))
                 ),
                 lambda t: parse_evidence(None, [t])[1],
             )
@@ -362,14 +374,14 @@ def intake(
     )
     motivated = require(
         motivated,
-        "--motivated or --not-motivated",
-        _("Motivated for education or employment? (y/n)"),
+        _("--motivated or --not-motivated"),
+        _("Motivated for education or employment? [y/n]"),
         parse_yes_no,
     )
     normal_cognition = require(
         normal_cognition,
-        "--normal-cognition or --reduced-cognition",
-        _("Age-appropriate cognitive function? (y/n)"),
+        _("--normal-cognition or --reduced-cognition"),
+        _("Age-appropriate cognitive function? [y/n]"),
         parse_yes_no,
     )
     goal = _optional(
@@ -465,7 +477,7 @@ def list_cases(
         str,
         typer.Option(
             "--status",
-            help="active, waitlisted, closed or all.",
+            help=words.listing(N_("{choices}, or {all}."), vocabulary.STATUSES, all=vocabulary.ALL),
             autocompletion=completion.choices((*vocabulary.STATUSES, "all")),
         ),
     ] = "active",
@@ -485,8 +497,11 @@ def list_cases(
         str | None,
         typer.Option(
             "--sort",
-            metavar="|".join(vocabulary.LIST_SORTS),
-            help="Order by case id (default), name or enrolment day.",
+            help=words.listing(
+                N_("Order by case id ({default}, the default), name or enrolment day: {choices}."),
+                vocabulary.LIST_SORTS,
+                default=vocabulary.LIST_SORTS[0],
+            ),
             autocompletion=completion.choices(vocabulary.LIST_SORTS),
         ),
     ] = None,

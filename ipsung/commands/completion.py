@@ -135,10 +135,13 @@ def consultants(ctx: Any, incomplete: str) -> list[str]:
 
 
 def choices(values: Iterable[str] | Callable[[], Iterable[str]]) -> Callable[[str], list[str]]:
-    """Completion from a fixed list (vocabulary.py): the codes that start with what is typed."""
+    """Completion from a fixed list (vocabulary.py): the codes that start with what is
+    typed, or in Danish the Danish words (either is accepted)."""
 
     def complete(incomplete: str) -> list[str]:
-        listed = values() if callable(values) else values
+        from ipsung.vocabulary import shown_choices
+
+        listed = shown_choices(values() if callable(values) else values)
         offered = (completed(incomplete, v) for v in listed)
         return [value for value in offered if value is not None]
 

@@ -7,17 +7,18 @@ from typing import Annotated
 
 import typer
 
-from ipsung.commands import completion
+from ipsung.commands import completion, words
 from ipsung.commands.options import JsonOpt, location, print_json, reading, warn
 from ipsung.errors import BadInput
-from ipsung.i18n import _
+from ipsung.i18n import N_, _
 from ipsung.store.config import KEYS as SETTINGS
 
 KEYS = tuple(SETTINGS)  # for the KEY argument's check and completion
 
 app = typer.Typer()
 config_app = typer.Typer(
-    help=_(
+    cls=words.IpsungSubgroup,
+    help=N_(
         "Your own settings, in a file of your user's. "
         "Example: ipsung config set consultant 'Mette Holm'"
     ),

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from ipsung import vocabulary
-from ipsung.commands import completion
+from ipsung.commands import completion, words
 from ipsung.commands.options import (
     BirthDateOpt,
     CognitionOpt,
@@ -46,19 +46,21 @@ from ipsung.commands.options import (
     warn,
 )
 from ipsung.errors import BadInput
-from ipsung.i18n import _
+from ipsung.i18n import N_, _
 
 app = typer.Typer()
 
 placement_app = typer.Typer(
-    help=_(
+    cls=words.IpsungSubgroup,
+    help=N_(
         "Jobs, internships and education a young person starts. "
         "Example: ipsung placement add 12 --kind ordinary-job --start 01-12-2026"
     ),
     no_args_is_help=True,
 )
 aftercare_app = typer.Typer(
-    help=_("Aftercare (efterværn) periods. Example: ipsung aftercare start 12 --date 01-12-2026"),
+    cls=words.IpsungSubgroup,
+    help=N_("Aftercare (efterværn) periods. Example: ipsung aftercare start 12 --date 01-12-2026"),
     no_args_is_help=True,
 )
 app.add_typer(placement_app, name="placement")
@@ -85,7 +87,9 @@ def log_contact(
         str | None,
         typer.Option(
             "--kind",
-            help=vocabulary.listed(vocabulary.CONTACT_KINDS) + ".",
+            help=words.listing(
+                N_("Who the contact was with: {choices}."), vocabulary.CONTACT_KINDS
+            ),
             autocompletion=completion.choices(vocabulary.CONTACT_KINDS),
         ),
     ] = None,
@@ -96,9 +100,10 @@ def log_contact(
         str | None,
         typer.Option(
             "--channel",
-            help=_("{default} (default), {others}.").format(
+            help=words.listing(
+                N_("How: {default} (default), {choices}."),
+                vocabulary.CHANNELS[1:],
                 default=vocabulary.DEFAULT_CHANNEL,
-                others=vocabulary.listed(vocabulary.CHANNELS[1:]),
             ),
             autocompletion=completion.choices(vocabulary.CHANNELS),
         ),
@@ -261,7 +266,7 @@ def placement_add(
         str,
         typer.Option(
             "--kind",
-            help=vocabulary.listed(vocabulary.PLACEMENT_KINDS) + ".",
+            help=words.listing(N_("What was started: {choices}."), vocabulary.PLACEMENT_KINDS),
             autocompletion=completion.choices(vocabulary.PLACEMENT_KINDS),
         ),
     ],
@@ -275,7 +280,7 @@ def placement_add(
         typer.Option(
             "--job-type",
             metavar="0-9",
-            help=_(
+            help=N_(
                 "For a job: its DISCO-08 major group, e.g. 5 service and sales, 7 crafts and "
                 "trades, 9 elementary occupations (the fidelity review's diversity of jobs)."
             ),
@@ -432,7 +437,7 @@ def close(
         str | None,
         typer.Option(
             "--reason",
-            help=vocabulary.listed(vocabulary.CLOSE_REASONS) + ".",
+            help=words.listing(N_("Why the case closes: {choices}."), vocabulary.CLOSE_REASONS),
             autocompletion=completion.choices(vocabulary.CLOSE_REASONS),
         ),
     ] = None,

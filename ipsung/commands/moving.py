@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ipsung import vocabulary
-from ipsung.commands import completion
+from ipsung.commands import completion, words
 from ipsung.commands.options import (
     error_line,
     in_use,
@@ -19,11 +19,11 @@ from ipsung.commands.options import (
     today,
 )
 from ipsung.errors import BadInput
-from ipsung.i18n import _
+from ipsung.i18n import N_, _
 
 app = typer.Typer()
 
-ALL = "all"
+ALL = vocabulary.ALL
 
 
 # --- demo ---------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def export(
     table: Annotated[
         str,
         typer.Argument(
-            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + ", or all.",
+            help=words.listing(N_("{choices}, or {all}."), vocabulary.EXPORT_TABLES, all=ALL),
             show_default=False,
             autocompletion=completion.choices((*vocabulary.EXPORT_TABLES, ALL)),
         ),
@@ -159,7 +159,7 @@ def import_rows(
     table: Annotated[
         str,
         typer.Argument(
-            help=vocabulary.listed(vocabulary.EXPORT_TABLES) + " or all.",
+            help=words.listing(N_("{choices}, or {all}."), vocabulary.EXPORT_TABLES, all=ALL),
             autocompletion=completion.choices((*vocabulary.EXPORT_TABLES, ALL)),
         ),
     ],

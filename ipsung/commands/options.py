@@ -18,9 +18,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ipsung import vocabulary
-from ipsung.commands import completion
+from ipsung.commands import completion, words
 from ipsung.errors import BadInput, without_cpr_numbers
-from ipsung.i18n import _
+from ipsung.i18n import N_, Message, _
 
 T = TypeVar("T")
 
@@ -101,6 +101,8 @@ def print_json(document: Any) -> None:
 def _json_default(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Message):  # JSON is the same in every language: the English text
+        return value.english()
     raise TypeError(type(value).__name__)
 
 
@@ -146,7 +148,7 @@ def choice(
     return require(
         None,
         option,
-        f"{label} ({vocabulary.listed(choices)})",
+        f"{label} ({vocabulary.listed(vocabulary.shown_choices(choices))})",
         lambda t: vocabulary.parse_choice(t, choices, option),
         default,
     )
@@ -336,8 +338,10 @@ def _mistrivsel_help() -> str:
 
     signs = refdata.mistrivsel_signs()
     danish = [s["da"] for code, s in signs.items() if s["da"] != code]
-    return _("Sign of mistrivsel: {signs} (or {danish}; repeatable).").format(
-        signs=vocabulary.listed(signs), danish=vocabulary.listed(danish)
+    return words.listing(
+        N_("Sign of mistrivsel: {choices} (or {danish}; repeatable)."),
+        tuple(signs),
+        danish=vocabulary.listed(danish),
     )
 
 
@@ -384,7 +388,7 @@ ReferredByOpt = Annotated[
     str | None,
     typer.Option(
         "--referred-by",
-        help=vocabulary.listed(vocabulary.referral_sources()) + ".",
+        help=words.listing(N_("Who referred: {choices}."), vocabulary.referral_sources()),
         autocompletion=completion.choices(vocabulary.referral_sources),
     ),
 ]
@@ -403,8 +407,11 @@ TrackOpt = Annotated[
     typer.Option(
         "--track",
         autocompletion=completion.choices(vocabulary.TRACKS),
-        help=_("{choices}; default: ips with a diagnosis, ips-like without.").format(
-            choices=_or(vocabulary.TRACKS)
+        help=words.listing(
+            N_("{choices}; default: {ips} with a diagnosis, {like} without."),
+            vocabulary.TRACKS,
+            ips=vocabulary.TRACKS[0],
+            like=vocabulary.TRACKS[1],
         ),
     ),
 ]
@@ -412,7 +419,7 @@ PathwayOpt = Annotated[
     str | None,
     typer.Option(
         "--pathway",
-        help=_or(vocabulary.PATHWAYS) + ".",
+        help=words.listing(N_("The road to work or education: {choices}."), vocabulary.PATHWAYS),
         autocompletion=completion.choices(vocabulary.PATHWAYS),
     ),
 ]

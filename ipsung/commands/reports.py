@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from ipsung import vocabulary
+from ipsung.commands import completion, words
 from ipsung.commands.options import (
     JsonOpt,
     echo,
@@ -14,7 +16,7 @@ from ipsung.commands.options import (
     session,
     today,
 )
-from ipsung.i18n import _
+from ipsung.i18n import N_, _
 
 app = typer.Typer()
 
@@ -28,7 +30,11 @@ def outcomes(
     to: ToOpt = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Break down by consultant, referred-by, pathway or track."),
+        typer.Option(
+            "--by",
+            help=words.listing(N_("Break down by {choices}."), vocabulary.GROUPINGS),
+            autocompletion=completion.choices(vocabulary.GROUPINGS),
+        ),
     ] = None,
     quarterly: Annotated[
         bool,
@@ -70,7 +76,8 @@ def outcomes(
 
 
 fidelity_app = typer.Typer(
-    help=_(
+    cls=words.IpsungSubgroup,
+    help=N_(
         "The yearly fidelity review on the IPS-25: every item scored, from the data or by "
         "the reviewers, the total and its band. Example: ipsung fidelity --year 2026"
     ),

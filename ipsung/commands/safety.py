@@ -46,7 +46,7 @@ def confirm(question: str, yes: bool) -> None:
         return
     if not interactive():
         raise BadInput(_("no terminal to ask at: pass --yes to confirm"))
-    if not ask(f"{question} (y/n)", parse_yes_no, "n"):
+    if not ask(_("{question} [y/n]").format(question=question), parse_yes_no, "n"):
         raise IpsungError(_("nothing was changed"))
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from ipsung import rules
 from ipsung.due_rules import WEEKLY_CONTACT_DAYS
-from ipsung.i18n import _
+from ipsung.i18n import N_, _, decimal, translate
 from ipsung.render.text import Page, Table
 from ipsung.store import refdata
 
@@ -163,7 +163,7 @@ def _placement_text(p: dict) -> str:
     if p["employer"]:
         parts.append(p["employer"])
     if p["hours"] is not None:
-        parts.append(f"{p['hours']:g} h/week")
+        parts.append(_("{hours} h/week").format(hours=decimal(p["hours"], None)))
     return ", ".join(parts)
 
 
@@ -183,10 +183,18 @@ def screening(result, on: date) -> str:
     return "\n".join(lines)
 
 
+NO_CASES = {
+    "active": N_("No active cases."),
+    "waitlisted": N_("No waitlisted cases."),
+    "closed": N_("No closed cases."),
+    "all": N_("No cases."),
+}
+
+
 def list_page(documents: list[dict], status: str) -> str:
     """`ipsung list`: a row per case."""
     if not documents:
-        return _("No {status} cases.").format(status=status if status != "all" else "")
+        return translate(NO_CASES[status])
     t = Table(
         _("id"),
         _("name"),

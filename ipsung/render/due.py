@@ -3,9 +3,10 @@
 from datetime import date
 
 from ipsung.due_rules import WEEKLY_CONTACT_DAYS
-from ipsung.i18n import _, ngettext
+from ipsung.i18n import _, ngettext, speaking
 from ipsung.render.text import Page, Table
 from ipsung.rules import format_date
+from ipsung.vocabulary import shown_code
 
 
 def detail(item) -> str:
@@ -24,7 +25,9 @@ def detail(item) -> str:
         return _("no employer contact since enrolment {day}").format(day=format_date(facts[0]))
     if item.reason == "placement-follow-up":
         kind, start = facts
-        return _("{kind} started {day}, no contact since").format(kind=kind, day=format_date(start))
+        return _("{kind} started {day}, no contact since").format(
+            kind=shown_code(kind), day=format_date(start)
+        )
     if item.reason == "progress-rating":
         rated, day = facts
         what = _("last rating") if rated else _("no rating since enrolment")
@@ -52,10 +55,15 @@ def documents(items, names: dict[int, str | None]) -> list[dict]:
             "consultant": i.consultant,
             "reason": i.reason,
             "since": i.since,
-            "detail": detail(i),
+            "detail": english_detail(i),
         }
         for i in items
     ]
+
+
+def english_detail(item) -> str:
+    with speaking("en"):  # JSON is the same in every language
+        return detail(item)
 
 
 OVERDUE_DAYS = 7  # "overdue more than a week" in the summary line

@@ -1,7 +1,7 @@
 """The fidelity review for people: every IPS-25 item with its score and where it came from,
 the total and its band, or what is still missing (SPEC §8a)."""
 
-from ipsung.i18n import _
+from ipsung.i18n import _, decimal
 from ipsung.render.text import Page, Table
 from ipsung.rules import format_date
 
@@ -9,12 +9,12 @@ from ipsung.rules import format_date
 def _number(value) -> str:
     if value is None:
         return "-"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return decimal(value, None) if isinstance(value, float) else str(value)
 
 
 def _source(item: dict) -> str:
     if item["source"] == "review":
-        return _("review")
+        return _("scored at the review")
     if item["source"] == "data":
         return _("data")
     return _("missing")

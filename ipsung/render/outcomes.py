@@ -1,7 +1,8 @@
 """Outcomes and fidelity for people at a terminal: the share against the target at a
 glance, then the breakdowns and the definitions."""
 
-from ipsung.i18n import _
+from ipsung import i18n
+from ipsung.i18n import _, decimal
 from ipsung.render.text import Page, Table
 from ipsung.rules import format_date
 
@@ -9,13 +10,13 @@ BAR_WIDTH = 40
 
 
 def percent(share: float | None) -> str:
-    return "-" if share is None else f"{share * 100:.1f} %"
+    return "-" if share is None else i18n.percent(share)
 
 
 def number(value) -> str:
     if value is None:
         return "-"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return decimal(value, None) if isinstance(value, float) else str(value)
 
 
 def gauge(share: float | None, target: float) -> str:

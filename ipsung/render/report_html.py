@@ -11,7 +11,7 @@ and the page must work offline, without scripts, and print on A4.
 from datetime import date
 from html import escape
 
-from ipsung.i18n import _
+from ipsung.i18n import _, active, decimal, percent
 from ipsung.render.outcomes import band_label, definition_label
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
 from ipsung.vocabulary import DIMENSIONS
@@ -35,7 +35,7 @@ def shown_share(numerator: int, denominator: int) -> float | None:
 
 def share_text(numerator: int, denominator: int) -> str:
     share = shown_share(numerator, denominator)
-    return "–" if share is None else f"{share * 100:.0f} %"
+    return "–" if share is None else percent(share, 0)
 
 
 # --- charts -----------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def share_gauge(numerator: int, denominator: int, target: float) -> str:
         f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="38" stroke="{TARGET_COLOUR}" stroke-width="2"/>'
     )
     body.append(
-        _text(x, 50, _("target {t:.0f} %").format(t=target * 100), "middle", 10, TARGET_COLOUR)
+        _text(x, 50, _("target {t}").format(t=percent(target, 0)), "middle", 10, TARGET_COLOUR)
     )
     return _svg(width, height, body, _("share against the target"))
 
@@ -140,7 +140,7 @@ def quarterly_chart(
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{TARGET_COLOUR}" stroke-dasharray="4 3" stroke-width="1"/>'
         )
-        body.append(_text(left - 3, y + 4, f"{floor * 100:.0f}%", "end", 9, TARGET_COLOUR))
+        body.append(_text(left - 3, y + 4, percent(floor, 0), "end", 9, TARGET_COLOUR))
         body.append(_text(width - 12, y - 3, name, "end", 9, TARGET_COLOUR))
     for i, row in enumerate(rows):
         x = left + i * col_w
@@ -201,8 +201,8 @@ def progress_chart(progress: dict) -> str:
         body.append(
             f'<rect x="{label_w}" y="{y + 15}" width="{bar_w * latest / 5:.1f}" height="11" fill="{BAR_COLOUR}"/>'
         )
-        body.append(_text(label_w + bar_w * first / 5 + 4, y + 11, f"{first:.1f}", size=9))
-        body.append(_text(label_w + bar_w * latest / 5 + 4, y + 24, f"{latest:.1f}", size=9))
+        body.append(_text(label_w + bar_w * first / 5 + 4, y + 11, decimal(first), size=9))
+        body.append(_text(label_w + bar_w * latest / 5 + 4, y + 24, decimal(latest), size=9))
     return _svg(width, 8 + row_h * 3, body, _("progress on three dimensions"))
 
 
@@ -306,7 +306,9 @@ def _aftercare(outcomes: dict) -> list[str]:
     a = outcomes["aftercare"]
     ended = a["ended_periods"]
     days = a["median_days_of_ended_periods"]
-    median_text = "–" if ended < SMALL or days is None else _("{days:g} days").format(days=days)
+    median_text = (
+        "–" if ended < SMALL or days is None else _("{days} days").format(days=decimal(days, None))
+    )
     return [
         f"<h2>{escape(_('Aftercare'))}</h2>",
         f"<p>{escape(_('{cases} young people went into aftercare. Aftercare periods that have ended: {ended}; their median length: {days}. Still in a job or an education when the period ended: {share}.').format(cases=count_text(a['cases']), ended=count_text(ended), days=median_text, share=share_text(a['in_job_or_education_at_end_count'], ended)))}</p>",
@@ -345,7 +347,7 @@ def _fidelity(fidelity: dict | None) -> list[str]:
     )
     parts.append(f'<p><span class="big">{fidelity["total"]}</span> {escape(text)}</p>')
     rows = "".join(
-        f"<tr><td>{escape(item['name'])}</td><td>{item['score']}</td></tr>"
+        f"<tr><td>{escape(str(item['name']))}</td><td>{item['score']}</td></tr>"
         for item in fidelity["items"]
     )
     parts.append(f"<table><tr><th>{escape(_('item'))}</th><th>{escape(_('score'))}</th></tr>")
@@ -358,7 +360,7 @@ def _definitions(outcomes: dict) -> list[str]:
     return [
         f"<h2>{escape(_('Definitions'))}</h2><dl>",
         *(
-            f"<dt>{escape(definition_label(key))}</dt><dd>{escape(definitions[key])}</dd>"
+            f"<dt>{escape(definition_label(key))}</dt><dd>{escape(str(definitions[key]))}</dd>"
             for key in PAGE_DEFINITIONS
         ),
         "</dl>",
@@ -388,7 +390,7 @@ def render(
     ]
     sections = [f"<section>{''.join(part)}</section>" for part in parts]
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{active()[0]}"><head><meta charset="utf-8">'
         f"<title>{escape(_('IPS Ung report'))}</title><style>{CSS}</style></head><body>"
         + "\n".join(head + sections)
         + "</body></html>\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.engine import Connection
 
-from ipsung.i18n import _
+from ipsung.i18n import M_, Message
 from ipsung.store import db, team
 from ipsung.store.tables import (
     aftercare_periods,
@@ -29,7 +29,7 @@ from ipsung.store.tables import (
 @dataclass(frozen=True)
 class Problem:
     check: str
-    detail: str
+    detail: Message | str  # an integrity line of SQLite's stays as SQLite wrote it
 
     def as_dict(self) -> dict:
         return {"check": self.check, "detail": self.detail}
@@ -40,7 +40,17 @@ def file_checks(path: Path) -> list[Problem]:
     integrity, foreign = db.file_problems(path)
     problems = [Problem("integrity", line) for line in integrity]
     for table, rowid, parent in foreign:
-        problems.append(Problem("foreign-key", f"{table} row {rowid} points to a missing {parent}"))
+        problems.append(
+            Problem(
+                "foreign-key",
+                M_(
+                    "{table} row {id} points to a missing {parent}",
+                    table=table,
+                    id=rowid,
+                    parent=parent,
+                ),
+            )
+        )
     return problems
 
 
@@ -48,7 +58,7 @@ def server_checks(conn: Connection) -> list[Problem]:
     """Every constraint is in force (none was added NOT VALID, so no stored row escaped
     it) and the trigger that keeps the audit log append-only is in place and enabled."""
     problems = [
-        Problem("constraint", _("{name} on {table} is not validated").format(name=n, table=t))
+        Problem("constraint", M_("{name} on {table} is not validated", name=n, table=t))
         for t, n in conn.execute(
             text(
                 "SELECT conrelid::regclass::text, conname FROM pg_constraint "
@@ -64,10 +74,10 @@ def server_checks(conn: Connection) -> list[Problem]:
         )
     ).scalar()
     if enabled is None:
-        problems.append(Problem("audit-trigger", _("the audit log has no append-only trigger")))
+        problems.append(Problem("audit-trigger", M_("the audit log has no append-only trigger")))
     elif enabled == "D":
         problems.append(
-            Problem("audit-trigger", _("the audit log's append-only trigger is disabled"))
+            Problem("audit-trigger", M_("the audit log's append-only trigger is disabled"))
         )
     return problems
 
@@ -80,8 +90,11 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
             problems.append(
                 Problem(
                     "over-max",
-                    _("{name} has {n} open cases, max {max}").format(
-                        name=m.name, n=m.open_cases, max=m.max_caseload
+                    M_(
+                        "{name} has {n} open cases, max {max}",
+                        name=m.name,
+                        n=m.open_cases,
+                        max=m.max_caseload,
                     ),
                 )
             )
@@ -104,9 +117,7 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
             .where(column < bound)
         )
         problems += [
-            Problem(
-                name, _("{table} {id} of case {case}").format(table=table.name, id=rid, case=pid)
-            )
+            Problem(name, M_("{table} {id} of case {case}", table=table.name, id=rid, case=pid))
             for rid, pid in rows
         ]
     for table, column in (
@@ -118,17 +129,17 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
             problems.append(
                 Problem(
                     "future-date",
-                    _("{table} {id} is dated after today").format(table=table.name, id=rid),
+                    M_("{table} {id} is dated after today", table=table.name, id=rid),
                 )
             )
     for (pid,) in conn.execute(
         select(p.id).where(p.enrolled_on.is_not(None), p.consultant_id.is_(None))
     ):
-        problems.append(Problem("enrolled-without-consultant", _("case {id}").format(id=pid)))
+        problems.append(Problem("enrolled-without-consultant", M_("case {id}", id=pid)))
     for (pid,) in conn.execute(
         select(p.id).where(p.enrolled_on.is_(None), p.consultant_id.is_not(None))
     ):
-        problems.append(Problem("waitlisted-with-consultant", _("case {id}").format(id=pid)))
+        problems.append(Problem("waitlisted-with-consultant", M_("case {id}", id=pid)))
     for (pid,) in conn.execute(
         select(p.id).where(
             ~p.track_set_by_hand,  # a track chosen by hand is the team's to judge
@@ -139,7 +150,7 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
         )
     ):
         problems.append(
-            Problem("track", _("case {id}: track does not match its diagnoses").format(id=pid))
+            Problem("track", M_("case {id}: track does not match its diagnoses", id=pid))
         )
     c = contacts.c
     for (pid,) in conn.execute(
@@ -148,7 +159,7 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
             exists().where(c.participant_id == p.id, c.date > p.closed_on),
         )
     ):
-        problems.append(Problem("contact-after-closing", _("case {id}").format(id=pid)))
+        problems.append(Problem("contact-after-closing", M_("case {id}", id=pid)))
     a, b = aftercare_periods.alias(), aftercare_periods.alias()
     for (pid,) in conn.execute(
         select(a.c.participant_id)
@@ -159,7 +170,7 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
         )
         .distinct()
     ):
-        problems.append(Problem("aftercare-overlap", _("case {id}").format(id=pid)))
+        problems.append(Problem("aftercare-overlap", M_("case {id}", id=pid)))
     cs = consultants.c
     for (cid,) in conn.execute(
         select(cs.id).where(
@@ -167,5 +178,5 @@ def rule_checks(conn: Connection, today: date) -> list[Problem]:
             exists().where(p.consultant_id == cs.id, p.closed_on.is_(None)),
         )
     ):
-        problems.append(Problem("inactive-with-cases", _("consultant {id}").format(id=cid)))
+        problems.append(Problem("inactive-with-cases", M_("consultant {id}", id=cid)))
     return problems

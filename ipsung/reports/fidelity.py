@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from ipsung import fidelity_scale as scale
-from ipsung.i18n import _
+from ipsung.i18n import M_, Message
 from ipsung.store import team
 from ipsung.store.tables import (
     contacts,
@@ -46,7 +46,7 @@ def measured_on(year: int, today: date) -> date:
     return today if year >= today.year else date(year, 12, 31)
 
 
-def _item(figure, score: int | None, data: dict, definition: str) -> dict:
+def _item(figure, score: int | None, data: dict, definition: Message) -> dict:
     return {"figure": figure, "score": score, "data": data, "definition": definition}
 
 
@@ -75,7 +75,7 @@ def _caseload(conn: Connection, on: date) -> dict:
         largest,
         scale.score_at_most(largest, scale.CASELOAD),
         {m.name: m.open_cases for m in loads},
-        _(
+        M_(
             "the largest number of open cases of an active consultant on the day (item 1: "
             "20 or fewer scores 5, 21-25 4, 26-30 3, 31-40 2, 41 or more 1)"
         ),
@@ -108,7 +108,7 @@ def _rapid_job_search(conn: Connection, on: date) -> dict:
         average,
         scale.score_at_most(average, scale.RAPID_JOB_SEARCH),
         {"cases": len(days), "with_contact": len(days) - waiting, "without_yet": waiting},
-        _(
+        M_(
             "average days from enrolment to the first face-to-face employer contact, over "
             "every case enrolled in the 12 months before the day; a case with none yet counts "
             "the days so far, so the average is at least this (item 15: 30 days or fewer "
@@ -169,7 +169,7 @@ def _job_development(conn: Connection, on: date) -> dict:
         average,
         scale.job_development_score(average),
         {"consultants": rated},
-        _(
+        M_(
             "face-to-face employer contacts a week over the last 8 weeks, per active "
             "consultant with open cases: contacts about no young person (job development) "
             "and about a young person without a job that day; follow-up with the employer of "
@@ -195,7 +195,7 @@ def _job_starts(conn: Connection, on: date) -> list[tuple]:
 def _diversity_of_jobs(jobs: list[tuple]) -> dict:
     typed = [job_type for _kind, _employer, job_type in jobs if job_type]
     share = round(len(set(typed)) / len(typed), 3) if typed else None
-    definition = _(
+    definition = M_(
         "of the jobs started in the 12 months before the day with a job type recorded "
         "(a DISCO-08 major group: placement add --job-type), the share of distinct types "
         "(item 19: 85 % or more scores 5, 70-84 % 4, 60-69 % 3, 50-59 % 2, under 50 % 1). "
@@ -203,8 +203,9 @@ def _diversity_of_jobs(jobs: list[tuple]) -> dict:
         "finds this share or more"
     )
     if not typed:
-        definition = _("not scored: no job type recorded yet (placement add --job-type). ") + (
-            definition
+        definition = M_(
+            "not scored: no job type recorded yet (placement add --job-type). {definition}",
+            definition=definition,
         )
     return _item(
         share,
@@ -222,7 +223,7 @@ def _diversity_of_employers(jobs: list[tuple]) -> dict:
         share,
         scale.score_at_least(share, scale.DIVERSITY),
         {"jobs_with_employer": len(named), "distinct_employers": len(set(named))},
-        _(
+        M_(
             "of the jobs (not schools) started in the 12 months before the day with an "
             "employer named, the share of distinct employers (item 20: 85 % or more scores 5, "
             "70-84 % 4, 60-69 % 3, 50-59 % 2, under 50 % 1)"
@@ -237,7 +238,7 @@ def _competitive_jobs(jobs: list[tuple]) -> dict:
         share,
         scale.score_at_least(share, scale.COMPETITIVE),
         {"job_starts": len(jobs), "competitive": competitive},
-        _(
+        M_(
             "of the jobs started in the 12 months before the day, the share that are ordinary "
             "jobs, flex-jobs or apprenticeships rather than internships or wage subsidy "
             "(item 21: 95 % or more scores 5, 85-94 % 4, 75-84 % 3, 64-74 % 2, under 64 % 1)"
@@ -285,7 +286,7 @@ def _follow_along(conn: Connection, on: date) -> dict:
             "weekly_then_monthly": sum(1 for s in judged if s.first_month and _monthly(s)),
             "four_months": sum(1 for s in judged if scale.four_months(s)),
         },
-        _(
+        M_(
             "per job or education started in the 12 months before the day (its first month "
             "passed), the young person's face-to-face youth and three-party contacts against "
             "the scale's schedule: within a week before the start, within 3 days after, in each "

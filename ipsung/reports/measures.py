@@ -12,7 +12,7 @@ from statistics import median
 
 from dateutil.relativedelta import relativedelta
 
-from ipsung.i18n import _
+from ipsung.i18n import M_, Message
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
 from ipsung.vocabulary import (
     COMPETITIVE_JOB_KINDS,
@@ -33,24 +33,24 @@ RAPID_SEARCH_DAYS = 30
 EDUCATION_PATHWAY = "education"
 
 
-def definitions() -> dict[str, str]:
+def definitions() -> dict[str, Message]:
     """What each figure means, printed with the figures (built on each call, so that the
-    words follow the language chosen for the command)."""
+    words follow the language chosen for the command; JSON has them in English)."""
     return {
-        "cohort": _(
+        "cohort": M_(
             "the young people enrolled between --from and --to (waitlisted cases join when "
             "they are enrolled); with --min-followup MONTHS, only those enrolled at least that "
             "many calendar months before today (the enrolment day plus the months is on or "
             "before today), or closed at any time"
         ),
-        "started_job_or_education": _(
+        "started_job_or_education": M_(
             "at least one placement of kind ordinary-job, flex-job, education, fgu or "
             "apprenticeship started on or after enrolment; internship and wage-subsidy are "
             "reported but do not count"
         ),
-        "share": _("started / cohort size, against the target 50 %"),
-        "by_kind": _("placements of each kind started by the cohort (all kinds)"),
-        "retained": _(
+        "share": M_("started / cohort size, against the target 50 %"),
+        "by_kind": M_("placements of each kind started by the cohort (all kinds)"),
+        "retained": M_(
             "of the first counted starts that began at least 13 (26) weeks ago, the share still "
             "in a job or education 13 (26) weeks after that start. Back-to-back counted "
             "placements are one spell (the next starts at most 14 days after the last one "
@@ -58,36 +58,36 @@ def definitions() -> dict[str, str]:
             "ends at closing, even if a placement was never ended, because a closed case is "
             "no longer followed"
         ),
-        "median_days_to_first_employer_contact": _(
+        "median_days_to_first_employer_contact": M_(
             "days from enrolment to the first employer contact for the young person (any "
             "channel, on or after enrolment); on the education pathway a contact with an "
             "education institution (contact kind education) counts too. The median is of the "
             "cases that have such a contact (how many is given beside it); cases still without "
             "one are left out of the median, and counted in the share within 30 days"
         ),
-        "first_employer_contact_within_30d": _(
+        "first_employer_contact_within_30d": M_(
             "of the cases enrolled at least 30 days before today (long enough to tell), the "
             "share whose first employer contact (education pathway: or education contact) came "
             "within 30 days of enrolment; a case with none yet counts as not within (IPS asks "
             "for a rapid job search: the first employer contact within 30 days)"
         ),
-        "median_days_to_first_start": _("days from enrolment to the first counted start"),
-        "weekly_contact_rate": _(
+        "median_days_to_first_start": M_("days from enrolment to the first counted start"),
+        "weekly_contact_rate": M_(
             "of the full calendar weeks (Monday-Sunday) in which a case was open, the share "
             "with at least one youth or three-party contact"
         ),
-        "progress": _(
+        "progress": M_(
             "mean change from the first to the latest rating on each dimension (1-5), for "
             "cases rated at least twice"
         ),
-        "quarterly": _(
+        "quarterly": M_(
             "per calendar quarter, the cases open during it and two rates: in a job (an "
             "ordinary job, flex-job or apprenticeship at some time in the quarter; the IPS "
             "Employment Center's competitive employment rate), read against its bands 31 % "
             "minimal, 41 % average, 50 % excellent; and in a job or an education (any counted "
             "placement: the seeds' own goal), read against the target 50 %"
         ),
-        "aftercare": _(
+        "aftercare": M_(
             "cases of the cohort with at least one aftercare period; the median length in days "
             "of the aftercare periods that have ended (start to end; periods still running are "
             "not in it); and of those ended periods, the share where a counted placement (a "
@@ -193,19 +193,19 @@ def followup_cutoff(today: date, months: int) -> date:
 def cohort_rule(from_: date | None, to: date | None, today: date, min_followup: int | None) -> dict:
     """The rule that chose the cohort, for scripts and in words."""
     if from_ or to:
-        text = _("enrolled {a} to {b}").format(
-            a=format_date(from_) or "…", b=format_date(to) or "…"
-        )
+        text = M_("enrolled {a} to {b}", a=format_date(from_) or "…", b=format_date(to) or "…")
     else:
-        text = _("all enrolments")
+        text = M_("all enrolments")
     cutoff = None
     if min_followup is not None:
         cutoff = followup_cutoff(today, min_followup)
-        text = _(
+        text = M_(
             "{period}; only cases enrolled on or before {cutoff} (at least {months} calendar "
-            "months before {today}) or closed"
-        ).format(
-            period=text, cutoff=format_date(cutoff), months=min_followup, today=format_date(today)
+            "months before {today}) or closed",
+            period=text,
+            cutoff=format_date(cutoff),
+            months=min_followup,
+            today=format_date(today),
         )
     return {"min_followup_months": min_followup, "enrolled_on_or_before": cutoff, "text": text}
 

@@ -25,7 +25,6 @@ from ipsung.store.tables import (
 from ipsung.store.tables import progress_ratings as ratings
 from ipsung.store.weeks import contact_week, kind_in
 
-GROUPINGS = ("consultant", "referred-by", "pathway", "track")
 MAX_FOLLOWUP_MONTHS = 1200  # a hundred years: beyond any caseload, within date arithmetic
 
 
@@ -237,7 +236,7 @@ def outcomes(
     if from_ and to and from_ > to:
         raise BadInput(_("--from lies after --to"))
     if by is not None:
-        by = vocabulary.parse_choice(by, GROUPINGS, "--by")
+        by = vocabulary.parse_choice(by, vocabulary.GROUPINGS, "--by")
     min_followup = parse_min_followup(min_followup)
     with no_cycle_collection():
         cases = gather(conn, from_, to, today, min_followup)
