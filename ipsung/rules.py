@@ -300,7 +300,7 @@ def _substance_criterion(level: str) -> Criterion:
     verdict = (
         M_("within the target group") if passed else M_("severe use is outside the target group")
     )
-    label = M_(SUBSTANCE_LEVELS[level])  # the level's words, marked in SUBSTANCE_LEVELS
+    label = Message(SUBSTANCE_LEVELS[level])  # its words, marked in SUBSTANCE_LEVELS
     return Criterion(
         "substance_use",
         passed,

@@ -125,6 +125,26 @@ DANISH: dict[tuple, dict[str, str]] = {
     },
 }
 DANISH_ALL = "alle"
+# Codes a person reads but never types: the reasons of the due list (due_rules.py), the
+# capacity states (rules.capacity_state) and the five criteria of the screening.
+DANISH_SHOWN = {
+    "weekly-contact": "ugentlig-kontakt",
+    "intake-meeting": "indledende-samtale",
+    "employer-contact": "arbejdsgiverkontakt",
+    "placement-follow-up": "opfølgning",
+    "progress-rating": "progressionsvurdering",
+    "period-review": "statusmøde",
+    "waitlist": "venteliste",
+    "over": "over",
+    "full": "fuld",
+    "in-band": "i-norm",
+    "below-band": "under-norm",
+    "age": "alder",
+    "target_group": "målgruppe",
+    "substance_use": "misbrug",
+    "motivation": "motivation",
+    "cognition": "kognition",
+}
 
 # Yes and no, at a prompt and in an imported cell alike (an export writes true/false).
 YES = frozenset({"y", "yes", "j", "ja", "true", "1"})
@@ -159,13 +179,24 @@ def shown_choices(choices) -> list[str]:
     return list(choices)
 
 
-def shown_code(code: str) -> str:
-    """One code as the language in use writes it (`in-person` is `fremmøde` in Danish)."""
-    if active()[0] != "da":
+def shown_code(code: str | None) -> str | None:
+    """One code as the language in use writes it (`in-person` is `fremmøde` in Danish):
+    the codes of the lists above, the referral sources and signs of mistrivsel, and
+    DANISH_SHOWN."""
+    if active()[0] != "da" or code is None:
         return code
     if code == ALL:
         return DANISH_ALL
-    return next((words[code] for words in DANISH.values() if code in words), code)
+    if code in DANISH_SHOWN:
+        return DANISH_SHOWN[code]
+    for words in DANISH.values():
+        if code in words:
+            return words[code]
+    if source := refdata.referral_sources().get(code):
+        return source["word"]
+    if sign := refdata.mistrivsel_signs().get(code):
+        return sign["da"]
+    return code
 
 
 def parse_choice(text: str, choices, where: str | None = None) -> str:

@@ -19,12 +19,10 @@ cleans it (inspect.cleandoc).
 
 import ast
 import inspect
-import io
 import sys
 from pathlib import Path
 
 from babel.messages import Catalog
-from babel.messages.extract import extract_python
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
@@ -35,15 +33,17 @@ LOCALE = ROOT / "ipsung" / "locale"
 POT = LOCALE / "ipsung.pot"
 PO = LOCALE / "da" / "LC_MESSAGES" / "ipsung.po"
 MO = LOCALE / "da" / "LC_MESSAGES" / "ipsung.mo"
-KEYWORDS = {"_": None, "N_": None, "M_": (1,), "ngettext": (1, 2)}
+# The markers (ipsung/i18n.py) and how many leading arguments are the text.
+KEYWORDS = {"_": 1, "N_": 1, "M_": 1, "ngettext": 2}
 HELP_DECORATORS = ("command", "callback")
 
 
 def extract_ipsung(fileobj, keywords, comment_tags, options):
-    """Babel's Python extraction, plus the docstrings typer turns into command help."""
-    source = fileobj.read()
-    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
-    for node in ast.walk(ast.parse(source)):
+    """Babel's extraction method for ipsung, read from the syntax tree (Babel's own Python
+    extractor reads tokens, and misses a `_()` inside an f-string): every marker called on
+    literal text, every `help="…"` of an option, and the docstrings typer turns into the
+    help of each command."""
+    for node in ast.walk(ast.parse(fileobj.read())):
         if isinstance(node, ast.FunctionDef) and any(
             isinstance(d, ast.Call)
             and isinstance(d.func, ast.Attribute)
@@ -54,10 +54,18 @@ def extract_ipsung(fileobj, keywords, comment_tags, options):
             if doc:
                 yield node.lineno, None, inspect.cleandoc(doc), ["help of a command"]
         elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
+                texts = [_text(a) for a in node.args[: KEYWORDS[node.func.id]]]
+                if texts and all(texts):  # `_(variable)` has no text (a test forbids it)
+                    message = texts[0] if len(texts) == 1 else tuple(texts)
+                    yield node.lineno, node.func.id, message, []
             for keyword in node.keywords:
-                value = keyword.value
-                if keyword.arg == "help" and isinstance(value, ast.Constant) and value.value:
-                    yield value.lineno, None, value.value, ["help of an option"]
+                if keyword.arg == "help" and _text(keyword.value):
+                    yield keyword.value.lineno, None, keyword.value.value, ["help of an option"]
+
+
+def _text(node) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def extract() -> Catalog:
@@ -70,25 +78,20 @@ def extract() -> Catalog:
         for path in (ROOT / f for f in files if pathmatch(pattern, f)):
             with open(path, "rb") as fileobj:
                 found = extract_ipsung(fileobj, KEYWORDS, (), options_map.get(pattern, {}))
-                for lineno, _func, message, comments in _messages(found):
+                for lineno, _func, message, comments in found:
                     location = (str(path.relative_to(ROOT)), lineno)
                     catalog.add(message, locations=[location], auto_comments=comments)
     return catalog
 
 
-def _messages(found):
-    for lineno, func, message, comments in found:
-        if func == "M_" and isinstance(message, tuple):  # M_(text, **values): the text
-            message = message[0]
-        # A text, or ngettext's (singular, plural); `_(variable)` has no text to extract.
-        texts = message if isinstance(message, tuple) else (message,)
-        if all(texts):
-            yield lineno, func, message, comments
-
-
 def danish() -> Catalog:
     with open(PO, "rb") as f:
         return read_po(f, locale="da", domain="ipsung")
+
+
+def _key(text):
+    """A text, or a plural message's forms (a list from a .mo, a tuple from a .po)."""
+    return tuple(text) if isinstance(text, (list, tuple)) else text
 
 
 def problems(code: Catalog, po: Catalog) -> list[str]:
@@ -98,14 +101,15 @@ def problems(code: Catalog, po: Catalog) -> list[str]:
         if not message.id:
             continue
         entry = po.get(message.id)
-        if entry is None or not entry.string:
+        strings = entry.string if entry is not None and isinstance(entry.string, tuple) else None
+        if entry is None or not (all(strings) if strings else entry.string):
             found.append(f"no Danish for: {message.id!r}")
         elif entry.fuzzy:
             found.append(f"fuzzy: {message.id!r}")
     if MO.exists():
         with open(MO, "rb") as f:
-            shipped = {m.id: m.string for m in read_mo(f) if m.id}
-        wanted = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+            shipped = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+        wanted = {_key(m.id): _key(m.string) for m in po if m.id and m.string and not m.fuzzy}
         if shipped != wanted:
             found.append(f"{MO.relative_to(ROOT)} is older than the .po: run compile")
     else:

@@ -225,6 +225,7 @@ def shell_completes(env: dict, line: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def proc_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
+    env["IPSUNG_LANG"] = "en"  # whatever the machine's own language
     env.update(
         IPSUNG_DB=str(tmp_path / "data" / "ipsung.db"),
         IPSUNG_TODAY=TODAY_ISO,

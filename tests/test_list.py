@@ -139,6 +139,7 @@ IPSUNG = Path(sys.executable).parent / "ipsung"
 
 def test_plain_list_at_a_real_terminal(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
+    env["IPSUNG_LANG"] = "en"  # whatever the machine's own language
     env.update(
         IPSUNG_DB=str(tmp_path / "ipsung.db"),
         IPSUNG_TODAY=TODAY_ISO,

@@ -343,6 +343,7 @@ IPSUNG = Path(sys.executable).parent / "ipsung"
 
 def test_the_prompt_takes_a_name_and_asks_again_when_it_is_ambiguous(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPSUNG_")}
+    env["IPSUNG_LANG"] = "en"  # whatever the machine's own language
     env.update(
         IPSUNG_DB=str(tmp_path / "ipsung.db"),
         IPSUNG_TODAY=TODAY_ISO,

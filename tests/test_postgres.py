@@ -614,6 +614,7 @@ def test_the_installed_command_on_a_wrong_password(pg_server, tmp_path):
     """The real process: exit 2, one line on stderr, no traceback, no password."""
     wrong = "Forkert-Hest-77"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IPSUNG_", "PG"))}
+    env["IPSUNG_LANG"] = "en"  # whatever the machine's own language
     env.update(
         IPSUNG_DB=pg_server.url("postgres", PG_PASSWORD_ROLE, wrong),
         IPSUNG_TODAY=TODAY_ISO,

@@ -198,6 +198,7 @@ def proc_env(tmp_path):
         IPSUNG_DB=str(tmp_path / "ipsung.db"),
         IPSUNG_TODAY=TODAY_ISO,
         IPSUNG_CONFIG=str(tmp_path / "config.toml"),
+        IPSUNG_LANG="en",
         COLUMNS="100",
     )
     env.pop("NO_COLOR", None)

@@ -82,7 +82,7 @@ def info(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         return
     typer.echo(
         _("Language: {language} (chosen by {source})").format(
-            language=_(LANGUAGE_NAMES[language]),
+            language=i18n.translate(LANGUAGE_NAMES[language]),
             source=_("the default") if source == "default" else source,
         )
     )
@@ -445,7 +445,7 @@ def intake(
             _("Case {id} taken in: {consultant}, track {track}, enrolled {on}").format(
                 id=result["id"],
                 consultant=result["consultant"],
-                track=result["track"],
+                track=vocabulary.shown_code(result["track"]),
                 on=rules.format_date(result["enrolled_on"]),
             )
         )

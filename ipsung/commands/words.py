@@ -112,7 +112,7 @@ def use_gettext_for_typer() -> None:
 _EXTRA = re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)$")
 _REQUIRES = re.compile(r"Option '(?P<name>[^']+)' requires an argument\.$")
 _NO_VALUE = re.compile(r"Option '(?P<name>[^']+)' does not take a value\.$")
-_NOT_A = re.compile(r"'?(?P<value>.*?)'? is not a valid (?P<kind>integer|float)\.$")
+_NOT_A = re.compile(r"'?(?P<value>.*?)'? is not a valid (?P<kind>integer|int|float)\.$")
 _RANGE = re.compile(r"(?P<value>\S+) is not in the range (?P<range>.+)\.$")
 
 
@@ -157,7 +157,7 @@ def _missing(exc: click_exceptions.MissingParameter) -> str:
 
 def _reason(message: str) -> str:
     if m := _NOT_A.match(message):
-        if m["kind"] == "integer":
+        if m["kind"] in ("integer", "int"):
             return _("'{value}' is not a whole number.").format(value=m["value"])
         return _("'{value}' is not a number.").format(value=m["value"])
     if m := _RANGE.match(message):

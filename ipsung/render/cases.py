@@ -8,6 +8,7 @@ from ipsung.due_rules import WEEKLY_CONTACT_DAYS
 from ipsung.i18n import N_, _, decimal, translate
 from ipsung.render.text import Page, Table
 from ipsung.store import refdata
+from ipsung.vocabulary import shown_code
 
 
 def document(case, today: date, reveal_cpr: bool = False) -> dict:
@@ -90,20 +91,23 @@ def page(d: dict) -> str:
     console = Page()
     fmt = rules.format_date
     screening = d["screening"]
-    title = f"{d['name'] or _('(anonymised)')}  ({d['status']})"
+    title = f"{d['name'] or _('(anonymised)')}  ({shown_code(d['status'])})"
     console.add(f"{_('Case')} {d['id']}  {title}", style="bold")
     lines = [
         (_("CPR"), d["cpr"] or "-"),
         (_("Born"), f"{fmt(d['birth_date'])} ({_('age')} {d['age']})"),
         (_("Consultant"), d["consultant"] or "-"),
-        (_("Track"), d["track"]),
-        (_("Referred"), f"{fmt(d['referral_date'])} {_('by')} {d['referred_by']}"),
+        (_("Track"), shown_code(d["track"])),
+        (_("Referred"), f"{fmt(d['referral_date'])} {_('by')} {shown_code(d['referred_by'])}"),
         (_("Enrolled"), fmt(d["enrolled_on"]) or "-"),
-        (_("Closed"), f"{fmt(d['closed_on'])} ({d['close_reason']})" if d["closed_on"] else "-"),
+        (
+            _("Closed"),
+            f"{fmt(d['closed_on'])} ({shown_code(d['close_reason'])})" if d["closed_on"] else "-",
+        ),
         (_("Goal"), d["goal"] or "-"),
-        (_("Pathway"), d["pathway"] or "-"),
+        (_("Pathway"), shown_code(d["pathway"]) or "-"),
         (_("Diagnoses"), "; ".join(diagnosis_label(c) for c in screening["diagnoses"]) or "-"),
-        (_("Mistrivsel"), ", ".join(screening["mistrivsel"]) or "-"),
+        (_("Mistrivsel"), ", ".join(map(shown_code, screening["mistrivsel"])) or "-"),
         (_("Under assessment"), _("yes") if screening["under_assessment"] else _("no")),
         (_("Substance use"), screening["substance"]),
     ]
@@ -118,7 +122,11 @@ def page(d: dict) -> str:
         events.append((p["start"], _("placement"), _placement_text(p)))
         if p["end"]:
             events.append(
-                (p["end"], _("placement end"), f"{p['kind']} {p['end_reason'] or ''}".strip())
+                (
+                    p["end"],
+                    _("placement end"),
+                    f"{shown_code(p['kind'])} {p['end_reason'] or ''}".strip(),
+                )
             )
     for a in d["aftercare"]:
         started = _("started")
@@ -135,7 +143,9 @@ def page(d: dict) -> str:
             (
                 r["date"],
                 _("progress"),
-                f"outlook {r['outlook']}, insight {r['insight']}, skills {r['skills']}",
+                _("outlook {outlook}, insight {insight}, skills {skills}").format(
+                    outlook=r["outlook"], insight=r["insight"], skills=r["skills"]
+                ),
             )
         )
     console.add()
@@ -149,7 +159,7 @@ def page(d: dict) -> str:
 
 
 def _contact_text(c: dict) -> str:
-    parts = [c["kind"], c["channel"]]
+    parts = [shown_code(c["kind"]), shown_code(c["channel"])]
     if c["minutes"] is not None:
         parts.append(f"{c['minutes']} min")
     if c["employer"]:
@@ -159,7 +169,7 @@ def _contact_text(c: dict) -> str:
 
 
 def _placement_text(p: dict) -> str:
-    parts = [p["kind"]]
+    parts = [shown_code(p["kind"])]
     if p["employer"]:
         parts.append(p["employer"])
     if p["hours"] is not None:
@@ -177,7 +187,7 @@ def screening(result, on: date) -> str:
     ]
     for c in result.criteria:
         mark = _("pass") if c.passed else _("FAIL")
-        lines.append(f"  {mark:<4}  {c.name:<13} {c.reason}")
+        lines.append(f"  {mark:<4}  {shown_code(c.name):<13} {c.reason}")
     if result.next_step:
         lines.append(_("Next step: {step}").format(step=result.next_step))
     return "\n".join(lines)
@@ -208,9 +218,9 @@ def list_page(documents: list[dict], status: str) -> str:
         t.add_row(
             str(d["id"]),
             d["name"] or _("(anonymised)"),
-            d["status"],
+            shown_code(d["status"]),
             d["consultant"] or "-",
-            d["track"],
+            shown_code(d["track"]),
             rules.format_date(d["enrolled_on"]) or "-",
             rules.format_date(d["last_youth_contact"]) or "-",
         )

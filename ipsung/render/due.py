@@ -107,7 +107,7 @@ def page(
                 format_date(i.since),
                 str(i.participant_id),
                 name or _("(anonymised)"),
-                i.reason,
+                shown_code(i.reason),
                 detail(i),
             )
     # One table, so that the columns line up across the groups; its header repeated

@@ -5,6 +5,7 @@ from ipsung import i18n
 from ipsung.i18n import _, decimal
 from ipsung.render.text import Page, Table
 from ipsung.rules import format_date
+from ipsung.vocabulary import shown_code
 
 BAR_WIDTH = 40
 
@@ -167,7 +168,7 @@ def outcomes_page(d: dict) -> str:
 
     kinds = table(_("placements started, by kind"), _("count"))
     for kind, count in d["by_kind"].items():
-        kinds.add_row(kind, str(count))
+        kinds.add_row(shown_code(kind), str(count))
     console.add(kinds)
 
     if "by" in d:
@@ -182,7 +183,7 @@ def outcomes_page(d: dict) -> str:
         )
         for row in d["by"]["groups"]:
             g.add_row(
-                row["group"],
+                shown_code(row["group"]) if d["by"]["grouping"] != "consultant" else row["group"],
                 str(row["cohort"]),
                 str(row["started_job_or_education"]),
                 percent(row["share"]),

@@ -14,7 +14,7 @@ from html import escape
 from ipsung.i18n import _, active, decimal, percent
 from ipsung.render.outcomes import band_label, definition_label
 from ipsung.rules import QUARTERLY_BANDS, SMALL_COUNT, format_date
-from ipsung.vocabulary import DIMENSIONS
+from ipsung.vocabulary import DIMENSIONS, shown_code
 
 SMALL = SMALL_COUNT  # counts below this (except 0) are hidden
 BAR_COLOUR = "#2b6cb0"
@@ -318,7 +318,7 @@ def _aftercare(outcomes: dict) -> list[str]:
 def _by_kind(outcomes: dict) -> list[str]:
     return [
         f"<h2>{escape(_('Outcomes by kind (placements started)'))}</h2>",
-        horizontal_bars(list(outcomes["by_kind"].items())),
+        horizontal_bars([(shown_code(kind), n) for kind, n in outcomes["by_kind"].items()]),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from ipsung.i18n import _
 from ipsung.render.text import Cell, Page, Table
+from ipsung.vocabulary import shown_code
 
 STATE_STYLE = {"over": "red", "full": "yellow", "in-band": "green", "below-band": None}
 
@@ -15,7 +16,8 @@ def capacity_page(document: dict) -> str:
             _("consultant"), _("open"), _("max"), _("free"), _("state"), _("overdue contacts")
         )
         for c in document["consultants"]:
-            state = c["state"].upper() if c["state"] in ("over", "full") else c["state"]
+            state = shown_code(c["state"])
+            state = state.upper() if c["state"] in ("over", "full") else state
             t.add_row(
                 c["name"],
                 str(c["open_cases"]),
