@@ -126,7 +126,8 @@ DANISH: dict[tuple, dict[str, str]] = {
 }
 DANISH_ALL = "alle"
 # Codes a person reads but never types: the reasons of the due list (due_rules.py), the
-# capacity states (rules.capacity_state) and the five criteria of the screening.
+# capacity states (rules.capacity_state), the five criteria of the screening and the
+# tables (participants, contacts … have their words as export tables above).
 DANISH_SHOWN = {
     "weekly-contact": "ugentlig-kontakt",
     "intake-meeting": "indledende-samtale",
@@ -144,6 +145,13 @@ DANISH_SHOWN = {
     "substance_use": "misbrug",
     "motivation": "motivation",
     "cognition": "kognition",
+    # the tables, as demo and import count what they wrote
+    "consultants": "konsulenter",
+    "aftercare_periods": "efterværnsperioder",
+    "period_reviews": "statusmøder",
+    "progress_ratings": "progressionsvurderinger",
+    "fidelity_scores": "fidelitetsscorer",
+    "audit_log": "auditlog",
 }
 
 # Yes and no, at a prompt and in an imported cell alike (an export writes true/false).

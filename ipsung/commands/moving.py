@@ -48,7 +48,7 @@ def demo(
         counts = demo_data.generate(s, participants, seed, today(), on_cases=bar)
     typer.echo(
         _("Demo caseload created: {summary}").format(
-            summary=", ".join(f"{n} {table_name}" for table_name, n in counts.items())
+            summary=", ".join(f"{n} {vocabulary.shown_code(t)}" for t, n in counts.items())
         )
     )
 
@@ -197,10 +197,10 @@ def import_rows(
             error_line(str(problem))
         raise
     except _DryRun:
-        summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+        summary = ", ".join(f"{n} {vocabulary.shown_code(name)}" for name, n in counts.items())
         typer.echo(
             _("Checked {summary}: no problems; nothing stored (--dry-run)").format(summary=summary)
         )
         return
-    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    summary = ", ".join(f"{n} {vocabulary.shown_code(name)}" for name, n in counts.items())
     typer.echo(_("Imported {summary}").format(summary=summary))
