@@ -7,7 +7,7 @@
 
 The same with Babel's own command line (babel.cfg names the extractor below):
 
-    PYTHONPATH=. pybabel extract -F babel.cfg -k N_ -k M_ -o ipsung/locale/ipsung.pot .
+    PYTHONPATH=. pybabel extract -F babel.cfg -o ipsung/locale/ipsung.pot .
     pybabel update -i ipsung/locale/ipsung.pot -d ipsung/locale -D ipsung -l da
     pybabel compile -d ipsung/locale -D ipsung -l da
 
@@ -58,7 +58,8 @@ def extract_ipsung(fileobj, keywords, comment_tags, options):
                 texts = [_text(a) for a in node.args[: KEYWORDS[node.func.id]]]
                 if texts and all(texts):  # `_(variable)` has no text (a test forbids it)
                     message = texts[0] if len(texts) == 1 else tuple(texts)
-                    yield node.lineno, node.func.id, message, []
+                    # no function name: the message is final (Babel would look it up in -k)
+                    yield node.lineno, None, message, []
             for keyword in node.keywords:
                 if keyword.arg == "help" and _text(keyword.value):
                     yield keyword.value.lineno, None, keyword.value.value, ["help of an option"]
