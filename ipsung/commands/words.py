@@ -35,6 +35,9 @@ TYPER_WORDS = (
     N_("(dynamic)"),
     N_("Aborted!"),
     N_("Missing command."),
+    # the usage line: `ipsung [OPTIONS] COMMAND [ARGS]...`
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
     # the help of typer's completion options, said through translate_tree
     N_("Install completion for the current shell."),
     N_("Show completion for the current shell, to copy it or customize the installation."),
@@ -71,7 +74,7 @@ def translate_tree(command) -> None:
     kept on each object, so that the tree can be said again in another language (the
     tests build the tree once and run it in both)."""
     for thing in (command, *command.params):
-        for attribute in ("help", "short_help", "epilog"):
+        for attribute in ("help", "short_help", "epilog", "options_metavar", "subcommand_metavar"):
             original = f"_english_{attribute}"
             if not hasattr(thing, original):
                 setattr(thing, original, getattr(thing, attribute, None))
