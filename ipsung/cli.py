@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - older typer with click installed besid
     from click import exceptions as click_exceptions
 
 from ipsung import __version__
-from ipsung.commands import cases, daily, moving, reports, safety
+from ipsung.commands import admin, cases, daily, moving, reports, safety
 from ipsung.commands.options import error_line, state
 from ipsung.errors import IpsungError
 from ipsung.i18n import _
@@ -163,7 +163,7 @@ def main_options(
 
 
 # The screens, in the order --help lists them.
-for screen in (cases, daily, moving, reports, safety):
+for screen in (cases, daily, moving, reports, safety, admin):
     app.add_typer(screen.app)
 
 
