@@ -205,7 +205,10 @@ class PgServer:
 
     def restart(self) -> None:
         """`pg_ctl restart -m fast`: every session is ended, open transactions roll back."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "restart")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
+            "-m", "fast", "-w", "-t", "60", "restart",
+        )  # fmt: skip
 
     def stop(self) -> None:
         try:
