@@ -124,7 +124,7 @@ PG_TEMPLATE = "ipsung_template"
 
 
 def _pg_bin_dir() -> Path | None:
-    """The folder of initdb, pg_ctl and postgres: IPSUNG_TEST_PG_BIN, then PATH, then
+    """The folder of initdb, pg_ctl, postgres and psql: IPSUNG_TEST_PG_BIN, then PATH, then
     Debian's /usr/lib/postgresql/<version>/bin (newest first)."""
     candidates = []
     if os.environ.get("IPSUNG_TEST_PG_BIN"):
@@ -141,7 +141,7 @@ def _pg_bin_dir() -> Path | None:
 
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
     for folder in candidates:
-        if all((folder / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+        if all((folder / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres", "psql")):
             return folder
     return None
 
