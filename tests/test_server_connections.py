@@ -296,3 +296,43 @@ def test_info_names_the_key_of_this_server(pg_url, tmp_path, monkeypatch):
     described = json.loads(ok(cli("info", "--json")).stdout)
     port = make_url(pg_url).query["port"]
     assert described["key_file"].endswith(f"-{port}-{make_url(pg_url).database}.key")
+
+
+# --- a connection that breaks, a login without the team's rights ---------------------------------
+
+
+def test_a_connection_broken_while_committing_says_the_change_may_or_may_not_be_stored(
+    pg_server, pg_url
+):
+    """Whether the server committed is unknown when the connection breaks at COMMIT: the
+    line says so, and where to look, instead of claiming that nothing was stored."""
+    from sqlalchemy import text
+
+    from ipsung.errors import IpsungError
+
+    with pytest.raises(IpsungError, match="may or may not be stored") as refused:
+        with db.session(db.resolve(pg_url), write=True) as s:
+            pid = s.execute(text("SELECT pg_backend_pid()")).scalar()
+            sql(pg_server.superuser_url("postgres"), f"SELECT pg_terminate_backend({pid})")
+    assert "ipsung audit" in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_login_outside_the_team_is_one_line(pg_server, pg_url, tmp_path, monkeypatch):
+    """A login that is no member of the team role is told to ask for it, in one line, and
+    so is one that may see the tables but not write them."""
+    name = make_url(pg_url).database
+    outsider = f"outsider_{name}"
+    pg_server.admin(f"CREATE ROLE {outsider} LOGIN")
+    try:
+        point_at(monkeypatch, pg_server.url(name, outsider), tmp_path)
+        for args in (["list"], ["consultant", "add", "Mette Holm"], ["capacity", "--json"]):
+            line = one_error_line(cli(*args), 1)
+            assert f"{outsider} may not use the tables" in line and "team role" in line
+        pg_server.admin(f"GRANT USAGE ON SCHEMA public TO {outsider}", database=name)
+        pg_server.admin(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {outsider}", database=name)
+        ok(cli("capacity", "--json"))
+        line = one_error_line(cli("consultant", "add", "Mette Holm"), 1)
+        assert "permission denied for table consultants" in line and "team role" in line
+        pg_server.admin(f"DROP OWNED BY {outsider}", database=name)
+    finally:
+        pg_server.admin(f"DROP ROLE {outsider}")

@@ -180,6 +180,13 @@ def _start(location: Location, conn: Connection, write: bool, timeout: dict) -> 
         revision = conn.exec_driver_sql(_WRITE_START if write else _READ_START, timeout).one()[-1]
     except exc.DBAPIError as error:
         state = getattr(error.orig, "sqlstate", None)
+        if state == UNDEFINED_TABLE and _tables_out_of_reach(conn):
+            raise DatabaseRefused(
+                _(
+                    "{user} may not use the tables of {url}. Ask its administrator for the "
+                    "team role (see README: A team database)"
+                ).format(user=conn.info.get("db_user"), url=location.shown)
+            ) from None
         if state == UNDEFINED_TABLE:
             raise DatabaseRefused(
                 _(
@@ -191,6 +198,26 @@ def _start(location: Location, conn: Connection, write: bool, timeout: dict) -> 
             raise IpsungError(lock_busy(conn, timeout["lock_timeout"])) from None
         raise
     refuse_older_or_newer(location, revision)
+
+
+def _tables_out_of_reach(conn: Connection) -> bool:
+    """The schema version's table is there, but this login may not see its schema (a login
+    outside the team role): the catalogue shows every table's name to every login."""
+    raw = conn.connection.dbapi_connection
+    try:
+        raw.rollback()  # the failed statement ended the transaction; ask in a fresh one
+        with raw.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relname = 'alembic_version' AND c.relkind = 'r' "
+                "AND NOT has_schema_privilege(n.oid, 'USAGE'))"
+            )
+            (found,) = cursor.fetchone()
+        raw.rollback()
+    except Exception:  # noqa: BLE001 - then say what the failed statement said
+        return False
+    return bool(found)
 
 
 def refuse_older_or_newer(location: Location, revision: str | None) -> None:
