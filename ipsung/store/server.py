@@ -1,13 +1,13 @@
 """A team database on a PostgreSQL server (SPEC §12): its connection, its write lock, its
 errors in one line, its schema checked on open.
 
-Every transaction starts with one statement. A writer's takes one transaction-level
-advisory lock, so writers queue exactly as they do on SQLite, and a command that reads
-and then writes (intake reads the caseloads, then stores the case) decides on data no
-other writer can change under it. Writes run at READ COMMITTED, so that each statement
-after the lock sees everything committed before it; reads run at REPEATABLE READ (one
-snapshot, as on SQLite). The same statement reads the schema version, inside the
-command's own transaction: a write takes the write lock once, and nothing else.
+Every transaction starts with one statement (a writer's, with two). A writer's takes one
+transaction-level advisory lock, so writers queue exactly as they do on SQLite, and a
+command that reads and then writes (intake reads the caseloads, then stores the case)
+decides on data no other writer can change under it. Writes run at READ COMMITTED, so
+that each statement after the lock sees everything committed before it; reads run at
+REPEATABLE READ (one snapshot, as on SQLite). The schema version is read inside the
+command's own transaction: a write takes the write lock once, and nothing else does.
 
 The schema is changed only by `ipsung upgrade`, run by the database's owner (see
 privileges.py): a database without the tables, or with an older schema, is refused
@@ -50,19 +50,21 @@ WRITE_LOCK_KEY = 0x495053554E47
 _LOCK_CLASSID, _LOCK_OBJID = WRITE_LOCK_KEY >> 32, WRITE_LOCK_KEY & 0xFFFFFFFF
 
 # The first statement of every transaction. JIT compilation costs more than it saves on
-# queries of a second or less (ours); lock_timeout bounds every wait for a lock. A writer
-# then takes the write lock and, while it holds it, tells pg_stat_activity since when
-# (any user may read another's application name, not their transaction's start). Last,
-# the schema version, read in the command's own snapshot.
+# queries of a second or less (ours); lock_timeout bounds every wait for a lock. A reader
+# reads the schema version in the snapshot its command reads everything in. A writer
+# takes the write lock and, while it holds it, tells pg_stat_activity since when (any
+# user may read another's application name, not their transaction's start); it reads the
+# schema version in the next statement, which sees what was committed while it waited
+# (an `ipsung upgrade` holds the same lock).
 _SETTINGS = "set_config('jit', 'off', true), set_config('lock_timeout', %(lock_timeout)s, true)"
+_VERSION = "SELECT version_num FROM alembic_version"
+_READ_START = f"SELECT {_SETTINGS}, ({_VERSION})"
 _WRITE_START = (
     f"SELECT {_SETTINGS}, pg_advisory_xact_lock({WRITE_LOCK_KEY}), "
     "set_config('application_name', left(current_setting('application_name') || "
     "', writing since ' || to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD HH24:MI:SS') || ' UTC', 63), true), "
-    "(SELECT version_num FROM alembic_version)"
+    "'YYYY-MM-DD HH24:MI:SS') || ' UTC', 63), true)"
 )
-_READ_START = f"SELECT {_SETTINGS}, (SELECT version_num FROM alembic_version)"
 
 UNDEFINED_TABLE = "42P01"
 LOCK_NOT_AVAILABLE = "55P03"
@@ -177,7 +179,11 @@ def engine(location: Location, write: bool, checked: bool = True) -> Engine:
 
 def _start(location: Location, conn: Connection, write: bool, timeout: dict) -> None:
     try:
-        revision = conn.exec_driver_sql(_WRITE_START if write else _READ_START, timeout).one()[-1]
+        if write:
+            conn.exec_driver_sql(_WRITE_START, timeout)
+            revision = conn.exec_driver_sql(_VERSION).scalar()
+        else:
+            revision = conn.exec_driver_sql(_READ_START, timeout).one()[-1]
     except exc.DBAPIError as error:
         state = getattr(error.orig, "sqlstate", None)
         if state == UNDEFINED_TABLE and _tables_out_of_reach(conn):
