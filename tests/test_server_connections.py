@@ -336,3 +336,28 @@ def test_a_login_outside_the_team_is_one_line(pg_server, pg_url, tmp_path, monke
         pg_server.admin(f"DROP OWNED BY {outsider}", database=name)
     finally:
         pg_server.admin(f"DROP ROLE {outsider}")
+
+
+def test_a_write_takes_the_write_lock_once(pg_url, tmp_path, monkeypatch):
+    """One advisory lock per write command, in its first statement; a reader takes none."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    point_at(monkeypatch, pg_url, tmp_path)
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        ok(cli("consultant", "add", "Mette Holm"))
+        wrote = list(statements)
+        statements.clear()
+        ok(cli("capacity", "--json"))
+        read = list(statements)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    locks = [s for s in wrote if "pg_advisory" in s]
+    assert len(locks) == 1 and wrote[0] == locks[0]
+    assert not [s for s in read if "pg_advisory" in s]
