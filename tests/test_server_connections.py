@@ -361,3 +361,22 @@ def test_a_write_takes_the_write_lock_once(pg_url, tmp_path, monkeypatch):
     locks = [s for s in wrote if "pg_advisory" in s]
     assert len(locks) == 1 and wrote[0] == locks[0]
     assert not [s for s in read if "pg_advisory" in s]
+
+
+def test_streamed_rows_come_before_the_last_is_computed_and_errors_stay_sqlalchemys(pg_url):
+    """db.rows on a server: the first chunks arrive before the server has reached a row that
+    fails, and the failure is SQLAlchemy's own error, so that it is said in one line as any
+    other (here: a value error is bad input)."""
+    from sqlalchemy import literal_column, select, text
+
+    from ipsung.errors import BadInput
+
+    query = select(literal_column("1 / (n - 1500)")).select_from(
+        text("generate_series(1, 3000) AS n")
+    )
+    seen = []
+    with pytest.raises(BadInput, match="division by zero"):
+        with db.reading(db.resolve(pg_url)) as conn:
+            for (value,) in db.rows(conn, query):
+                seen.append(value)
+    assert len(seen) >= server.STREAM_CHUNK

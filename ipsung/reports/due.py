@@ -5,6 +5,7 @@ each served by an index on (participant_id, date); the reasons themselves are th
 rules of due_rules.py, and render/due.py says each in a sentence.
 """
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from ipsung import due_rules, rules
 from ipsung.gcpause import no_cycle_collection
-from ipsung.store import team
+from ipsung.store import db, team
 from ipsung.store.tables import (
     consultants,
     contacts,
@@ -37,7 +38,7 @@ def last_youth_contact(on: date):
 
 def _open_case_facts(
     conn: Connection, on: date, consultant_id: int | None
-) -> list[due_rules.CaseFacts]:
+) -> Iterator[due_rules.CaseFacts]:
     p, c = participants.c, contacts.c
 
     def contact_exists(*conditions):
@@ -70,12 +71,14 @@ def _open_case_facts(
     if consultant_id is not None:
         query = query.where(p.consultant_id == consultant_id)
     recent = _recent_placements(conn, on)
-    return [
+    # A generator: on a server, the due rules work on the first cases while it still
+    # computes the facts of the later ones (db.rows).
+    return (
         due_rules.CaseFacts(
             pid, name, enrolled, youth, bool(three), bool(employer), rating, recent.get(pid, ())
         )
-        for pid, name, enrolled, youth, three, employer, rating in conn.execute(query).all()
-    ]
+        for pid, name, enrolled, youth, three, employer, rating in db.rows(conn, query)
+    )
 
 
 def _recent_placements(

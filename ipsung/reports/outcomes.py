@@ -15,6 +15,7 @@ from ipsung.errors import BadInput
 from ipsung.gcpause import no_cycle_collection
 from ipsung.i18n import _
 from ipsung.reports import measures
+from ipsung.store import db
 from ipsung.store.tables import consultants, contacts, participants, placements
 from ipsung.store.tables import progress_ratings as ratings
 from ipsung.store.weeks import contact_week, kind_in
@@ -116,7 +117,7 @@ def _cohort(conn: Connection, cohort, today: date, placed: dict) -> list[measure
         weeks,
         first,
         latest,
-    ) in conn.execute(query).all():
+    ) in db.rows(conn, query):
         first_id, first_rating = _unpacked(first)
         latest_id, latest_rating = _unpacked(latest)
         cases.append(

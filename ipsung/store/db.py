@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,6 +238,16 @@ def upgrade(location: Location) -> tuple[str | None, str]:
     before = _file_revision(location.path)
     _ensure_schema(location)
     return before, HEAD_REVISION
+
+
+def rows(conn: Connection, query) -> Iterable[tuple]:
+    """The rows of a Core select, for a report that reads each once, in order, as it comes:
+    on a server, each chunk as soon as the server sends it (server.stream), so that a
+    report with much to do per row does it while the server computes the next; a file's
+    rows are made as they are read anyway."""
+    if conn.dialect.name == "postgresql":
+        return server.stream(conn, query)
+    return conn.execute(query)
 
 
 def reset_id_sequences(session: Session, tables: list[str]) -> None:

@@ -338,6 +338,29 @@ def revision(conn: Connection) -> str | None:
     return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
+# Rows a streamed query's server sends in one chunk (see stream).
+STREAM_CHUNK = 500
+
+
+def stream(conn: Connection, query) -> Iterator[tuple]:
+    """The rows of a Core query, read in chunks as the server sends them: the server sends
+    each row as soon as it has it, so the command works on the first rows while the server
+    still computes the later ones, instead of waiting for the last. The rows are the
+    driver's own (the types these queries read come back as SQLAlchemy would give them:
+    int, str, bool, date); an error is SQLAlchemy's, as from conn.execute."""
+    import psycopg
+
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    sql, params = str(compiled), compiled.params
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        yield from cursor.stream(sql, params, size=STREAM_CHUNK)
+    except psycopg.Error as error:
+        raise exc.DBAPIError.instance(sql, None, error, psycopg.Error) from None
+    finally:
+        cursor.close()
+
+
 def describe_server(location: Location) -> dict:
     made = engine(location, write=False, checked=False)
     try:
