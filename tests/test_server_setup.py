@@ -406,3 +406,12 @@ def test_check_reports_who_may_change_audit_rows(pg_server, pg_url, tmp_path, mo
     assert r.exit_code == 1
     (problem,) = json.loads(r.stdout)["problems"]
     assert problem["check"] == "audit-privileges" and PG_TEAM in problem["detail"]
+
+
+@pytest.mark.parametrize("command", [["upgrade"], ["server-setup"]], ids=" ".join)
+def test_help_of_the_new_commands_has_an_example(command, tmp_path, monkeypatch):
+    point_at(monkeypatch, str(tmp_path / "ipsung.db"), tmp_path)
+    r = ok(cli(*command, "--help"))
+    assert "Usage: ipsung " + " ".join(command) in r.stdout and "Example" in r.stdout
+    assert not (tmp_path / "ipsung.db").exists()
+    assert " ".join(command) in ok(cli("--help")).stdout
