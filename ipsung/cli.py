@@ -22,7 +22,17 @@ except ImportError:  # pragma: no cover - older typer with click installed besid
     from click import exceptions as click_exceptions
 
 from ipsung import __version__, i18n
-from ipsung.commands import cases, completion, config, daily, moving, reports, safety, words
+from ipsung.commands import (
+    admin,
+    cases,
+    completion,
+    config,
+    daily,
+    moving,
+    reports,
+    safety,
+    words,
+)
 from ipsung.commands.options import error_line, state
 from ipsung.errors import BadInput, IpsungError
 from ipsung.i18n import N_, _
@@ -215,7 +225,7 @@ def main_options(
 
 
 # The screens, in the order --help lists them.
-for screen in (cases, daily, moving, reports, safety, config):
+for screen in (cases, daily, moving, reports, safety, admin, config):
     app.add_typer(screen.app)
 
 

@@ -308,15 +308,20 @@ def intake_args(name: str = "Sofie Jensen", birth: str = "14-03-2010", *extra: s
 # database, copied from a template that already holds the schema (CREATE DATABASE …
 # TEMPLATE). The folder is in memory (/dev/shm) where there is one: a database is some 300
 # files, and copying and dropping one per test takes 0.03 s there against 0.2 s on a disk.
+# The template is set up as README tells an administrator to (least privilege): the SQL of
+# `ipsung server-setup --print` run with psql, then `ipsung upgrade` as the superuser. The
+# tests log in as one person of the team, with nothing but the team role's rights.
 
-PG_ROLE = "ipsung_team"  # an ordinary role, as a team's would be: no superuser powers
+PG_OWNER = "ipsung_owner"  # owns the tables; nobody logs in as it
+PG_TEAM = "ipsung_team"  # the team role: reads and writes the caseload
+PG_ROLE = "mette_holm"  # the login the tests use: a member of the team, nothing more
 PG_PASSWORD_ROLE = "ipsung_pw"  # the one role that must give a password
 PG_PASSWORD = "Korrekt-Hest-Batteri-42"
 PG_TEMPLATE = "ipsung_template"
 
 
 def _pg_bin_dir() -> Path | None:
-    """The folder of initdb, pg_ctl and postgres: IPSUNG_TEST_PG_BIN, then PATH, then
+    """The folder of initdb, pg_ctl, postgres and psql: IPSUNG_TEST_PG_BIN, then PATH, then
     Debian's /usr/lib/postgresql/<version>/bin (newest first)."""
     candidates = []
     if os.environ.get("IPSUNG_TEST_PG_BIN"):
@@ -333,7 +338,7 @@ def _pg_bin_dir() -> Path | None:
 
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
     for folder in candidates:
-        if all((folder / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+        if all((folder / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres", "psql")):
             return folder
     return None
 
@@ -379,7 +384,9 @@ class PgServer:
             tail = log.read_text()[-2000:] if log.exists() else ""
             raise RuntimeError(f"{args[0]} failed: {result.stderr}\n{result.stdout}\n{tail}")
 
-    def start(self) -> None:
+    def start(self, durable: bool = False) -> None:
+        """initdb and start. The tests' server skips fsync (nothing in it needs to outlive
+        a crash); `durable` keeps the defaults, as a real server's (the benchmarks)."""
         # C collation: the server orders text by code point, as SQLite does.
         self._run(
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
@@ -390,13 +397,22 @@ class PgServer:
         )
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
-            f"-p {self.port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            f"-p {self.port} -c max_connections=100"
             # Each copied database writes its pages to the WAL: keep the WAL (in memory) small.
-            "-c max_connections=100 -c max_wal_size=64MB -c min_wal_size=32MB"
+            " -c max_wal_size=64MB -c min_wal_size=32MB"
         )
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
             "-o", options, "-w", "-t", "60", "start",
+        )  # fmt: skip
+
+    def restart(self) -> None:
+        """`pg_ctl restart -m fast`: every session is ended, open transactions roll back."""
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
+            "-m", "fast", "-w", "-t", "60", "restart",
         )  # fmt: skip
 
     def stop(self) -> None:
@@ -417,10 +433,52 @@ class PgServer:
             for statement in statements:
                 conn.execute(statement)
 
+    def superuser_url(self, database: str) -> str:
+        return self.url(database, "postgres")
+
+    def set_up(
+        self, database: str, owner: str = PG_OWNER, team: str = PG_TEAM, upgrade: bool = True
+    ) -> str:
+        """The administrator's steps of README (A team database), with the tools it names:
+        `ipsung server-setup --print > setup.sql`, `psql -v ON_ERROR_STOP=1 -f setup.sql`
+        as a superuser, then (unless not `upgrade`) `ipsung upgrade` with the superuser's
+        URL. Returns the SQL that was run."""
+        admin_url = self.superuser_url(database)
+        runner = CliRunner()
+        printed = runner.invoke(
+            app,
+            ["--db", admin_url, "server-setup", "--print", "--owner-role", owner]
+            + ["--team-role", team],
+            catch_exceptions=False,
+        )
+        if printed.exit_code != 0:
+            raise RuntimeError(f"server-setup failed: {printed.output}")
+        script = self.folder / f"setup-{database}.sql"
+        script.write_text(printed.stdout)
+        os.chmod(script, 0o644)
+        psql = subprocess.run(
+            [str(self.bin / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+            + ["-d", self.superuser_url("postgres"), "-f", str(script)],
+            capture_output=True,
+            text=True,
+        )
+        if psql.returncode != 0:
+            raise RuntimeError(f"psql failed: {psql.stderr}")
+        if upgrade:
+            upgraded = runner.invoke(app, ["--db", admin_url, "upgrade"], catch_exceptions=False)
+            if upgraded.exit_code != 0:
+                raise RuntimeError(f"ipsung upgrade failed: {upgraded.output}")
+        return printed.stdout
+
+    def add_login(self, name: str, team: str = PG_TEAM, password: str | None = None) -> None:
+        """A person, added as README says: a login in the team role, and nothing more."""
+        secret = f" PASSWORD '{password}'" if password is not None else ""
+        self.admin(f"CREATE ROLE {name} LOGIN{secret} IN ROLE {team}")
+
     def new_database(self, template: str = PG_TEMPLATE) -> str:
         self._next += 1
         name = f"ipsung_test_{self._next}"
-        self.admin(f"CREATE DATABASE {name} TEMPLATE {template} OWNER {PG_ROLE}")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {template} OWNER {PG_OWNER}")
         return name
 
     def drop_database(self, name: str) -> None:
@@ -443,16 +501,9 @@ def pg_server():
     server = PgServer(bin_dir)
     try:
         server.start()
-        server.admin(
-            f"CREATE ROLE {PG_ROLE} LOGIN",
-            f"CREATE ROLE {PG_PASSWORD_ROLE} LOGIN PASSWORD '{PG_PASSWORD}'",
-            f"CREATE DATABASE {PG_TEMPLATE} OWNER {PG_ROLE}",
-        )
-        # The template gets the schema through ipsung itself (Alembic, as on first open).
-        from ipsung.store import db
-
-        with db.session(db.resolve(server.url(PG_TEMPLATE)), write=True):
-            pass
+        server.set_up(PG_TEMPLATE)
+        server.add_login(PG_ROLE)
+        server.admin(f"CREATE ROLE {PG_PASSWORD_ROLE} LOGIN PASSWORD '{PG_PASSWORD}'")
         yield server
     finally:
         server.stop()
@@ -468,8 +519,11 @@ def pg_url(pg_server):
 
 @pytest.fixture
 def pg_empty_url(pg_server):
-    """A fresh, empty database (no schema yet), as an administrator hands it over."""
-    name = pg_server.new_database(template="template0")
+    """A fresh, empty database (no schema yet) that the tests' login owns, as a database
+    made without the least-privilege setup would be."""
+    pg_server._next += 1
+    name = f"ipsung_empty_{pg_server._next}"
+    pg_server.admin(f"CREATE DATABASE {name} TEMPLATE template0 OWNER {PG_ROLE}")
     yield pg_server.url(name)
     pg_server.drop_database(name)
 
@@ -589,8 +643,8 @@ def codes_of(output: str) -> list[int]:
 def pytest_configure(config):
     for line in (
         "postgres: uses the throwaway PostgreSQL server (deselect: -m 'not postgres')",
-        "slow: runs other processes for half a second or more, or searches generated "
-        "input (the quick loop: -m 'not slow and not postgres')",
+        "slow: runs other processes for half a second or more, searches generated input, or "
+        "loads a server and breaks it (the quick loop: -m 'not slow and not postgres')",
         "no_db: the test starts without a database file (db_path does not exist yet)",
     ):
         config.addinivalue_line("markers", line)

@@ -56,7 +56,8 @@ def file_checks(path: Path) -> list[Problem]:
 
 def server_checks(conn: Connection) -> list[Problem]:
     """Every constraint is in force (none was added NOT VALID, so no stored row escaped
-    it) and the trigger that keeps the audit log append-only is in place and enabled."""
+    it), the trigger that keeps the audit log append-only is in place and enabled, and
+    nobody who logs in could get round it (privilege_checks)."""
     problems = [
         Problem("constraint", M_("{name} on {table} is not validated", name=n, table=t))
         for t, n in conn.execute(
@@ -78,6 +79,61 @@ def server_checks(conn: Connection) -> list[Problem]:
     elif enabled == "D":
         problems.append(
             Problem("audit-trigger", M_("the audit log's append-only trigger is disabled"))
+        )
+    return problems + privilege_checks(conn)
+
+
+def _some(names: tuple[str, ...] | list[str]) -> Message | str:
+    """A few names in full, the rest counted: a national team may have hundreds."""
+    if len(names) <= 3:
+        return ", ".join(names)
+    return M_("{names} and {n} more", names=", ".join(names[:3]), n=len(names) - 3)
+
+
+def privilege_checks(conn: Connection) -> list[Problem]:
+    """Whoever owns the tables can disable the audit trigger, rewrite the audit log and
+    drop a table: nobody who logs in should be able to act as the owner (as in a setup
+    where the team role owns the tables and every login is a member of it), and nobody
+    but the owner should be able to change audit rows (SPEC §12)."""
+    from ipsung.store import privileges
+
+    problems = []
+    advice = M_("let a role nobody logs in as own them (see 'ipsung server-setup --print')")
+    for found in privileges.table_owners(conn):
+        if found.superuser:
+            why = M_("the tables are owned by {owner}, a superuser", owner=found.owner)
+        elif found.can_log_in:
+            why = M_("the tables are owned by {owner}, which can log in", owner=found.owner)
+        elif found.logins:
+            why = M_(
+                "the tables are owned by {owner}, and {logins} can act as it",
+                owner=found.owner,
+                logins=_some(found.logins),
+            )
+        else:
+            continue
+        problems.append(
+            Problem(
+                "table-owner",
+                M_(
+                    "{why}: a login that can act as the owner could disable the audit "
+                    "trigger, change the audit log or drop a table; {advice}",
+                    why=why,
+                    advice=advice,
+                ),
+            )
+        )
+    changers = privileges.audit_log_changers(conn)
+    if changers:
+        problems.append(
+            Problem(
+                "audit-privileges",
+                M_(
+                    "{roles} may update or delete audit rows; only the owner should "
+                    "(see 'ipsung server-setup --print')",
+                    roles=_some(changers),
+                ),
+            )
         )
     return problems
 

@@ -5,6 +5,7 @@ each served by an index on (participant_id, date); the reasons themselves are th
 rules of due_rules.py, and render/due.py says each in a sentence.
 """
 
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func, or_, select
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from ipsung import due_rules, rules
 from ipsung.gcpause import no_cycle_collection
-from ipsung.store import team
+from ipsung.store import db, team
 from ipsung.store.tables import (
     aftercare_periods,
     consultants,
@@ -53,7 +54,7 @@ def contact_every(on: date):
 
 def _open_case_facts(
     conn: Connection, on: date, consultant_id: int | None
-) -> list[due_rules.CaseFacts]:
+) -> Iterator[due_rules.CaseFacts]:
     p, c = participants.c, contacts.c
 
     def contact_exists(*conditions):
@@ -100,7 +101,9 @@ def _open_case_facts(
     if consultant_id is not None:
         query = query.where(p.consultant_id == consultant_id)
     unfollowed = _unfollowed_placements(conn, on)
-    return [
+    # A generator: on a server, the due rules work on the first cases while it still
+    # computes the facts of the later ones (db.rows).
+    return (
         due_rules.CaseFacts(
             pid,
             name,
@@ -129,8 +132,8 @@ def _open_case_facts(
             education,
             review,
             every,
-        ) in conn.execute(query).all()
-    ]
+        ) in db.rows(conn, query)
+    )
 
 
 def _unfollowed_placements(

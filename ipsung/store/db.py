@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,16 +25,25 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from ipsung.errors import DatabaseRefused
 from ipsung.i18n import _
-from ipsung.store import server
+from ipsung.store import schema, server
 from ipsung.store.location import Location, default_path, resolve
 from ipsung.store.peek import read_only
 from ipsung.store.platform import make_owner_only, refuse_network_share
-from ipsung.store.schema import HEAD_REVISION, refuse_newer, upgrade
+from ipsung.store.schema import HEAD_REVISION, refuse_newer
 
 if TYPE_CHECKING:  # the ORM is slow to import; the reports read without it (see reading)
     from sqlalchemy.orm import Session
 
-__all__ = ["Location", "default_path", "resolve", "session", "reading", "describe", "read_only"]
+__all__ = [
+    "Location",
+    "default_path",
+    "resolve",
+    "session",
+    "reading",
+    "describe",
+    "read_only",
+    "upgrade",
+]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -136,7 +145,7 @@ def _ensure_schema(location: Location) -> None:
         backup_copy(path, path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}"))
     engine = _engine(_file_url(path), write=True)
     try:
-        upgrade(engine)
+        schema.upgrade(engine)
     finally:
         engine.dispose()
 
@@ -155,36 +164,68 @@ def session(location: Location, *, write: bool) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises.
 
     A read of a database file that does not exist yet sees an empty caseload and creates
-    nothing; the first write creates the file and its schema. A server database gets its
-    schema (or an upgrade) on first open, read or write: its administrator made it for us.
+    nothing; the first write creates the file and its schema. A server database must have
+    its schema already (`ipsung upgrade`, by its owner), and is refused otherwise.
     """
     from sqlalchemy.orm import Session
 
-    with _opened(location, write) as engine, Session(engine, expire_on_commit=False) as s:
-        with s.begin():
+    with _opened(location, write) as bind, Session(bind, expire_on_commit=False) as s:
+        s.begin()
+        try:
             s.connection()  # BEGIN now: a writer holds the write lock before its first read
             yield s
+            s.flush()  # what is left after this is the COMMIT itself
+        except BaseException:
+            s.rollback()
+            raise
+        _commit(location, s)
+
+
+def _commit(location: Location, s: Session) -> None:
+    if not location.is_server:
+        s.commit()
+        return
+    from sqlalchemy import exc
+
+    try:
+        s.commit()
+    except (exc.OperationalError, exc.InterfaceError) as error:
+        raise server.commit_lost(location, error) from None
 
 
 @contextmanager
 def reading(location: Location) -> Iterator[Connection]:
     """One read-only transaction on a plain Core connection: what `session` gives, for
     the reports (due, capacity, outcomes) that query the tables and need no ORM."""
-    with _opened(location, write=False) as engine, engine.connect() as conn, conn.begin():
+    with _opened(location, write=False) as bind:
+        with _connection(bind) as conn, conn.begin():
+            yield conn
+
+
+@contextmanager
+def _connection(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as conn:
         yield conn
 
 
 @contextmanager
-def _opened(location: Location, write: bool) -> Iterator[Engine]:
-    """The database's engine, its schema current; a server's errors said in one line."""
-    if location.is_server:
-        engine = server.open_server(location, write, BUSY_TIMEOUT_MS)
-        errors = server.server_errors(location)
-    else:
-        engine, errors = _open_file(location, write), nullcontext()
-    try:
-        with errors:
+def _opened(location: Location, write: bool) -> Iterator[Engine | Connection]:
+    """What to run the command on, its schema current: a file's engine, or a connection to
+    the server (made here, so that a server that cannot be reached is said in one line)."""
+    if not location.is_server:
+        engine = _open_file(location, write)
+        try:
             yield engine
+        finally:
+            engine.dispose()
+        return
+    engine = server.engine(location, write)
+    try:
+        with server.connected(location, engine) as conn:
+            yield conn
     finally:
         engine.dispose()
 
@@ -199,6 +240,34 @@ def _open_file(location: Location, write: bool) -> Engine:
         _ensure_schema(location)
         return _engine(_file_url(location.path), write=True)
     return _empty_engine()
+
+
+def upgrade(location: Location) -> tuple[str | None, str]:
+    """`ipsung upgrade`: bring the schema to this version's; the revisions before and after.
+
+    A file is made if there is none, and copied before it is changed (as on open). A
+    server's schema is changed only here, by its owner (privileges.upgrade_server).
+    """
+    if location.is_server:
+        from ipsung.store import privileges
+
+        return privileges.upgrade_server(location)
+    refuse_network_share(location.path)
+    if not location.exists:
+        _create_file(location.path)
+    before = _file_revision(location.path)
+    _ensure_schema(location)
+    return before, HEAD_REVISION
+
+
+def rows(conn: Connection, query) -> Iterable[tuple]:
+    """The rows of a Core select, for a report that reads each once, in order, as it comes:
+    on a server, each chunk as soon as the server sends it (server.stream), so that a
+    report with much to do per row does it while the server computes the next; a file's
+    rows are made as they are read anyway."""
+    if conn.dialect.name == "postgresql":
+        return server.stream(conn, query)
+    return conn.execute(query)
 
 
 def reset_id_sequences(session: Session, tables: list[str]) -> None:
@@ -273,7 +342,7 @@ def describe(location: Location) -> dict:
         "rows": {},
     }
     if location.is_server:
-        return document | server.describe_server(location, BUSY_TIMEOUT_MS)
+        return document | server.describe_server(location)
     if not location.exists:
         return document
     document["schema_version"] = _file_revision(location.path)

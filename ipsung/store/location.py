@@ -64,10 +64,20 @@ class Location:
         from sqlalchemy.engine import make_url
 
         url = make_url(self.url)
-        host = url.host or str(url.query.get("host") or "local")
-        parts = [host, str(url.port or 5432), url.database or url.username or "postgres"]
+        # As libpq finds the server: the URL's host and port, or its ?host= and ?port=,
+        # or PGHOST and PGPORT. Two servers on one host differ only by port.
+        host = url.host or _first(url.query.get("host")) or os.environ.get("PGHOST") or "local"
+        port = url.port or _first(url.query.get("port")) or os.environ.get("PGPORT") or 5432
+        parts = [host, str(port), url.database or url.username or "postgres"]
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", "-".join(parts).strip("/"))
         return default_path().parent / f"postgresql-{name}.key"
+
+
+def _first(value: str | tuple[str, ...] | None) -> str | None:
+    """The first of a query parameter given once or more (libpq's first host/port)."""
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+    return value.split(",")[0].strip() or None if value else None
 
 
 def default_path() -> Path:
