@@ -49,7 +49,7 @@ from typer.testing import CliRunner
 
 from ipsung import i18n
 from ipsung.cli import app
-from ipsung.store.weeks import WEEK_INDEX
+from ipsung.store.tables import MIGRATION_ONLY_INDEXES
 
 try:
     import pwd
@@ -69,12 +69,12 @@ CLI_ENV = {
 }
 
 
-def _not_the_week_index(obj, name, type_, reflected, compare_to):
-    return name != WEEK_INDEX  # made by migration 0003 alone (see tables.py)
+def _declared_by_the_models(obj, name, type_, reflected, compare_to):
+    return name not in MIGRATION_ONLY_INDEXES  # made by the migrations alone (see tables.py)
 
 
 # Alembic's autogenerate compares models with a migrated database with these options.
-COMPARE_OPTIONS = {"compare_type": True, "include_object": _not_the_week_index}
+COMPARE_OPTIONS = {"compare_type": True, "include_object": _declared_by_the_models}
 
 
 # --- running the CLI -------------------------------------------------------------------------

@@ -25,15 +25,18 @@ from ipsung.store.tables import (
     waitlisted_on,
 )
 from ipsung.store.tables import progress_ratings as ratings
+from ipsung.store.weeks import kind_in
 from ipsung.vocabulary import COUNTED_PLACEMENT_KINDS, YOUTH_CONTACT_KINDS
 
 
 def last_youth_contact(on: date):
-    """SQL: the open case's last youth or three-party contact on or before `on`."""
+    """SQL: the open case's last youth or three-party contact on or before `on`. The kinds
+    are written into the SQL, so that a server can answer from its index of those kinds
+    alone (migration 0005)."""
     p, c = participants.c, contacts.c
     return (
         select(func.max(c.date))
-        .where(c.participant_id == p.id, c.date <= on, c.kind.in_(YOUTH_CONTACT_KINDS))
+        .where(c.participant_id == p.id, c.date <= on, kind_in(c.kind, YOUTH_CONTACT_KINDS))
         .scalar_subquery()
     )
 

@@ -1,9 +1,10 @@
 """The tables, in SQLAlchemy Core: the one definition of the schema's shape.
 
 The schema itself is made by the Alembic migrations in `ipsung/migrations`; a test keeps
-these tables and the migrations in step (all but one index: the index of contact weeks,
-on an expression and partial, lives in migration 0003 alone, because declaring a
-PostgreSQL-only option here would load that dialect on every start; see weeks.py).
+these tables and the migrations in step (all but the indexes of MIGRATION_ONLY_INDEXES:
+the index of contact weeks, on an expression and partial, lives in migration 0003 alone,
+and the server's index-only variants in 0005, because declaring a PostgreSQL-only option
+here would load that dialect on every start; see weeks.py).
 
 Core, not the ORM: the read-only reports (due, capacity, outcomes) query these tables
 directly and never import SQLAlchemy's ORM, which costs a command about a sixth of a
@@ -33,6 +34,15 @@ from sqlalchemy import (
     false,
     or_,
     text,
+)
+
+from ipsung.store.weeks import WEEK_INDEX
+
+# Made by the migrations alone (see above): the models do not declare them.
+MIGRATION_ONLY_INDEXES = (
+    WEEK_INDEX,  # 0003
+    "ix_contacts_youth_participant_id_date",  # 0005, PostgreSQL only
+    "ix_progress_ratings_participant_id_date_id",  # 0005, PostgreSQL only
 )
 
 # Named constraints, so that migrations can refer to them on every backend.

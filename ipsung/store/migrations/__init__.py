@@ -5,5 +5,5 @@ with a plain query, without importing Alembic (slow to import). A test checks th
 match the scripts in versions/.
 """
 
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
