@@ -421,16 +421,16 @@ def pg_pairs(path: Path, url: str, out: Path) -> dict:
     return pairs
 
 
-def pg_report(results: dict, scales: list[int], notes: list[str], version: str) -> str:
+def pg_report(results: dict, scales: list[int], notes: list[str], version: str, repeat: int) -> str:
     lines = [
         PG_HEADING,
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}: {platform.platform()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, code {_commit()}; "
         f"{version}.",
-        "`python benchmarks/run.py --backend postgresql`: a throwaway server on this machine,",
+        f"`python benchmarks/run.py {' '.join(sys.argv[1:])}`: a throwaway server on this machine,",
         "reached through a Unix socket, durability settings at their defaults; client and",
-        "server share the machine's cores. Medians of alternated repetitions (file, server,",
+        f"server share the machine's cores. Medians of {repeat} alternated repetitions (file, server,",
         "file, ...); ratio = the command on the server / the same command on the file, in the",
         f"same run (wall time; target ≤ {PG_TARGET}×). CPU ratio: the same with CPU time, the",
         "server's included (its processes' user + system time), which a busy neighbour",
@@ -508,7 +508,7 @@ def postgres_main(args, scales: list[int], env: dict) -> str:
         server.stop()
         out.unlink(missing_ok=True)
     notes.append(f"- load average after: {_load()}")
-    return pg_report(results, scales, notes, server.version)
+    return pg_report(results, scales, notes, server.version, args.repeat)
 
 
 def _commit() -> str:
