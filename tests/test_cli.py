@@ -989,6 +989,19 @@ def test_list_status_and_consultant_filters(team, db_path):
     assert closed["closed_on"] == "2026-11-20" and closed["close_reason"] == "moved"
 
 
+@pytest.mark.parametrize(
+    "typed, said",
+    [("ACTIVE", "No active cases."), ("Afsluttet", "No closed cases."), ("all", "No cases.")],
+)
+def test_list_with_nothing_found_says_so_for_a_status_in_any_case_or_language(
+    caseload, typed, said
+):
+    """Found by the fuzzer: a status typed in capitals or in Danish matched no case and
+    the empty page looked its words up by the text as typed (exit 70)."""
+    r = ok(caseload("list", "--status", typed, "--search", "no such text"))
+    assert r.stdout.strip() == said
+
+
 def test_list_human(caseload):
     r = ok(caseload("list"))
     assert "Ida Nielsen" in r.stdout and "Mette Holm" in r.stdout

@@ -515,6 +515,8 @@ def list_cases(
     from ipsung.render import cases as case_view
     from ipsung.reports import cases
 
+    # As typed (ACTIVE, aktiv) to its code, once: the page's words are looked up by it.
+    status = vocabulary.parse_choice(status, (*vocabulary.STATUSES, vocabulary.ALL), "--status")
     with reading() as conn:
         documents = cases.list_cases(conn, status, consultant, search, sort or "id")
         # Plain `ipsung list` for a person: their own caseload first (scripts, --json
