@@ -279,12 +279,17 @@ def invocations(out_dir: Path) -> st.SearchStrategy[list[str]]:
 # --- the test ---------------------------------------------------------------------------------
 
 
+ERROR_WORD = {"en": "Error:", "da": "Fejl:"}
+
+
 @pytest.mark.slow
-def test_generated_commands_never_crash_or_leak(db_path, tmp_path):
+@pytest.mark.parametrize("lang", list(ERROR_WORD))
+def test_generated_commands_never_crash_or_leak(db_path, tmp_path, lang):
     db = db_path
+    env = {**CLI_ENV, "IPSUNG_LANG": lang}
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    demo = invoke("--db", db, "demo", env=CLI_ENV, input="", catch_exceptions=True)
+    demo = invoke("--db", db, "demo", env=env, input="", catch_exceptions=True)
     assert demo.exit_code == 0, demo.stderr
     outcomes: Counter = Counter()
     leaks: list[tuple] = []
@@ -296,12 +301,14 @@ def test_generated_commands_never_crash_or_leak(db_path, tmp_path):
     )
     @given(invocations(out_dir))
     def one_command(args: list[str]) -> None:
-        r = invoke("--db", db, *args, input="", env=CLI_ENV, catch_exceptions=True)
+        r = invoke("--db", db, *args, input="", env=env, catch_exceptions=True)
         shown = (args, r.exit_code, r.stdout[-400:], r.stderr[-400:])
         assert r.exception is None or isinstance(r.exception, SystemExit), (*shown, r.exception)
         assert r.exit_code in (0, 1, 2), shown
         assert "Traceback" not in r.stdout and "Traceback" not in r.stderr, shown
         outcomes[r.exit_code] += 1
+        if r.exit_code == 2 and r.stderr.startswith(ERROR_WORD[lang]):
+            outcomes["in the language"] += 1
         # Privacy is collected rather than failed at once, so that one leak does not stop
         # the search for crashes; every leak is listed at the end.
         for value in args:
@@ -323,6 +330,7 @@ def test_generated_commands_never_crash_or_leak(db_path, tmp_path):
         conn.close()
     # The search reached both sides: commands that worked and commands that were refused.
     assert outcomes[0] >= 50 and outcomes[2] >= 50, outcomes
+    assert outcomes["in the language"] >= 10, outcomes  # the refusals spoke `lang`
     by_command: dict[tuple[str, str], list[tuple]] = {}
     for kind, value, args, stderr in leaks:
         by_command.setdefault((kind, args[0]), []).append((value, args, stderr))
