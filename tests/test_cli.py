@@ -6,6 +6,7 @@ before the first write; plain output; at a real terminal (pexpect).
 """
 
 import os
+import signal
 import sys
 
 import pexpect
@@ -1097,10 +1098,17 @@ def test_no_escape_codes_when_not_a_terminal(caseload, monkeypatch, args, no_col
 
 
 def spawn(*args: str, **env: str) -> pexpect.spawn:
-    """`ipsung ARGS` on a pseudo-terminal (stdin, stdout and stderr all a tty)."""
+    """`ipsung ARGS` on a pseudo-terminal (stdin, stdout and stderr all a tty), with Ctrl-C
+    as a person's shell gives it: a test run in the background inherits SIGINT ignored, and
+    Python then never turns Ctrl-C into KeyboardInterrupt."""
     environment = dict(os.environ, TERM="xterm-256color", COLUMNS="120", **env)
     return pexpect.spawn(
-        sys.executable, ["-m", "ipsung", *args], env=environment, encoding="utf-8", timeout=30
+        sys.executable,
+        ["-m", "ipsung", *args],
+        env=environment,
+        encoding="utf-8",
+        timeout=30,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
