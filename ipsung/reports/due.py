@@ -155,10 +155,12 @@ def _unfollowed_placements(
         )
         .exists()
     )
+    # The open cases first, then their placements: joined, SQLite took every placement by
+    # its start and asked the contacts of each before it knew the case was closed.
+    open_cases = select(participants.c.id).where(open_on(on))
     rows = conn.execute(
         select(pl.participant_id, pl.start, pl.kind)
-        .join(participants, participants.c.id == pl.participant_id)
-        .where(open_on(on), pl.start <= on, ~followed)
+        .where(pl.participant_id.in_(open_cases), pl.start <= on, ~followed)
         .order_by(pl.start, pl.id)
     )
     found: dict[int, list[due_rules.Unfollowed]] = {}
