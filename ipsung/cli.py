@@ -21,7 +21,7 @@ try:  # typer >= 0.20 carries its own copy of click
 except ImportError:  # pragma: no cover - older typer with click installed beside it
     from click import exceptions as click_exceptions
 
-from ipsung import __version__, i18n
+from ipsung import __version__, gcpause, i18n
 from ipsung.commands import (
     admin,
     cases,
@@ -230,6 +230,7 @@ for screen in (cases, daily, moving, reports, safety, admin, config):
 
 
 def main() -> None:
+    gcpause.the_process_ends_with_the_command()
     try:
         app(prog_name="ipsung")
     finally:

@@ -1,7 +1,10 @@
 """Fast start: the CLI module imports only typer and the standard library at the top."""
 
+import gc
 import subprocess
 import sys
+
+from ipsung import gcpause
 
 HEAVY = ("sqlalchemy", "alembic", "pydantic", "rich")
 
@@ -54,3 +57,32 @@ def test_reports_read_without_the_orm(run, db_path):
     loaded = set(out.stdout.split())
     assert "sqlalchemy.engine" in loaded  # the probe did reach the database
     assert not {m for m in loaded if m.startswith(("sqlalchemy.orm", "pydantic", "rich"))}
+
+
+def _paused_making(count: int) -> list:
+    with gcpause.no_cycle_collection():
+        assert not gc.isenabled()
+        made = [[n] for n in range(count)]
+    return made
+
+
+def test_a_pause_in_a_process_that_goes_on_leaves_the_collector_as_it_was():
+    """In a process that goes on after the command (tests, a caller of the reports), the
+    pause ends with the collector on and nothing frozen."""
+    frozen = gc.get_freeze_count()
+    _paused_making(5_000)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_pause_in_the_ipsung_process_freezes_what_it_made(monkeypatch):
+    """In the ipsung process (cli.main), what the pause made is frozen, so the collector
+    never walks it (nor, once it would count as old, all of start-up's objects)."""
+    monkeypatch.setattr(gcpause, "_process_ends_with_the_command", True)
+    frozen = gc.get_freeze_count()
+    try:
+        made = _paused_making(5_000)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        gc.unfreeze()
