@@ -512,17 +512,20 @@ def postgres_main(args, scales: list[int], env: dict) -> str:
 
 
 def _commit() -> str:
-    """The commit measured (the working tree's, as installed from it), if known."""
+    """The commit measured (the working tree's, as installed from it), if known; "-dirty"
+    when code differs from it (results files written by an earlier run do not count)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(HERE), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     try:
-        found = subprocess.run(
-            ["git", "-C", str(HERE), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":!*.md")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return found.stdout.strip()
+    return f"{head}-dirty" if changed else head
 
 
 def _load() -> str:
