@@ -522,7 +522,9 @@ def _commit() -> str:
 
     try:
         head = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":!*.md")
+        changed = git(
+            "status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)*.md"
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}-dirty" if changed else head
