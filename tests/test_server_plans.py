@@ -78,7 +78,10 @@ def scans(conn: psycopg.Connection, caught) -> list[tuple[str, str]]:
 
 
 WANTED = {
-    "due": [("Index Only Scan Backward", YOUTH_DATE_INDEX)],  # the last: one look-up
+    "due": [
+        ("Index Only Scan Backward", YOUTH_DATE_INDEX),  # the last: one look-up
+        ("Index Only Scan", YOUTH_DATE_INDEX),  # a contact since a placement started
+    ],
     "capacity": [("Index Only Scan Backward", YOUTH_DATE_INDEX)],
     "outcomes": [
         ("Index Only Scan", WEEK_INDEX),

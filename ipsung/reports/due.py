@@ -145,22 +145,26 @@ def _unfollowed_placements(
     """The open cases' placements that have started with no youth, three-party or employer
     contact since (on or after the start day)."""
     pl, c = placements.c, contacts.c
-    followed = (
-        select(c.participant_id)
-        .where(
-            c.participant_id == pl.participant_id,
-            c.kind.in_(due_rules.FOLLOW_UP_KINDS),
-            c.date >= pl.start,
-            c.date <= on,
+
+    def contact_since_start(kind_is):
+        return (
+            select(c.participant_id)
+            .where(c.participant_id == pl.participant_id, kind_is, c.date >= pl.start, c.date <= on)
+            .exists()
         )
-        .exists()
-    )
+
+    # Asked in two: the youth and three-party contacts first, which follow up most
+    # placements and which a server finds in their own index (migration 0005); the other
+    # kinds only for the placements those leave.
+    others = tuple(k for k in due_rules.FOLLOW_UP_KINDS if k not in YOUTH_CONTACT_KINDS)
+    by_youth = contact_since_start(kind_in(c.kind, YOUTH_CONTACT_KINDS))
+    by_others = contact_since_start(c.kind.in_(others))
     # The open cases first, then their placements: joined, SQLite took every placement by
     # its start and asked the contacts of each before it knew the case was closed.
     open_cases = select(participants.c.id).where(open_on(on))
     rows = conn.execute(
         select(pl.participant_id, pl.start, pl.kind)
-        .where(pl.participant_id.in_(open_cases), pl.start <= on, ~followed)
+        .where(pl.participant_id.in_(open_cases), pl.start <= on, ~by_youth, ~by_others)
         .order_by(pl.start, pl.id)
     )
     found: dict[int, list[due_rules.Unfollowed]] = {}
