@@ -146,7 +146,7 @@ def engine(location: Location, write: bool, checked: bool = True) -> Engine:
     try:
         # Here the driver and its dialect are imported, about a hundred modules whose
         # objects live until the process ends; with the collector on, they set off a full
-        # walk of every object start-up made (17 ms, a fifth of what the server costs due).
+        # walk of every object start-up made (17 ms of every command on a server).
         with no_cycle_collection():
             made = create_engine(
                 url,
