@@ -591,6 +591,45 @@ def test_bad_rows_of_the_other_tables_store_nothing(caseload, tmp_path, table, r
     assert row_counts(caseload) == before
 
 
+@pytest.mark.parametrize(
+    "table, row, column",
+    [
+        ("placements", {"kind": "education", "start": "2026-11-10"}, "start"),
+        ("aftercare", {"start": "2026-11-10"}, "start"),
+        ("reviews", {"date": "2026-11-10", "period": "1"}, "date"),
+    ],
+)
+def test_placements_aftercare_and_reviews_need_an_enrolled_case(
+    caseload, tmp_path, table, row, column
+):
+    """Of a case on the waitlist (never enrolled) the row is refused on its case; of an
+    enrolled case, dated before the enrolment (2 November), on its date."""
+    for name in ("Bo Berg", "Ib Berg", "Vera Vent"):  # Jonas Berg has 2 places
+        intake = ["intake", "--name", name, "--birth-date", "01-05-2010"]
+        result = caseload(
+            *intake,
+            "--referral-date",
+            "02-11-2026",
+            "--consultant",
+            "Jonas Berg",
+            "--waitlist",
+            *ELIGIBLE,
+        )
+        assert result.exit_code == 0, result.stderr
+    waiting = as_json(caseload("show", "Vera Vent", "--json"))
+    assert waiting["status"] == "waitlisted", waiting["status"]
+    path = write_csv(
+        tmp_path / f"{table}.csv",
+        [{"case": f"K-{waiting['id']}", **row}, {"case": "K-1", **row, column: "2026-10-01"}],
+    )
+    before = row_counts(caseload)
+    result = caseload("import", table, str(path))
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert reported(result.stderr, 2, "case") and "not enrolled" in result.stderr, result.stderr
+    assert reported(result.stderr, 3, column), result.stderr
+    assert row_counts(caseload) == before
+
+
 def test_import_all_stores_nothing_when_a_later_file_is_bad(caseload, tmp_path):
     folder = tmp_path / "old"
     folder.mkdir()

@@ -346,13 +346,19 @@ def _contact(line: Line, cases: dict, consultants: dict) -> dict | None:
     return {**row.record(), "consultant_id": cid}
 
 
-def _placement(line: Line, cases: dict, _consultants) -> dict | None:
-    row: PlacementRow = line.row
-    if _case_for(line, row.participant_id, cases):
-        enrolled = cases[row.participant_id][1]
+def _after_enrolment(line: Line, cases: dict, pid: int | None, column: str, day: date) -> None:
+    """A placement, aftercare period or review belongs to an enrolled case, on or after
+    the enrolment."""
+    if _case_for(line, pid, cases):
+        enrolled = cases[pid][1]
         if enrolled is None:
             line.fail("case", _("the case is not enrolled"))
-        _not_before(line, "start", row.start, enrolled, _("enrolment"))
+        _not_before(line, column, day, enrolled, _("enrolment"))
+
+
+def _placement(line: Line, cases: dict, _consultants) -> dict | None:
+    row: PlacementRow = line.row
+    _after_enrolment(line, cases, row.participant_id, "start", row.start)
     return None if line.errors else row.record()
 
 
@@ -365,21 +371,13 @@ def _rating(line: Line, cases: dict, _consultants) -> dict | None:
 
 def _aftercare(line: Line, cases: dict, _consultants) -> dict | None:
     row: AftercareRow = line.row
-    if _case_for(line, row.participant_id, cases):
-        enrolled = cases[row.participant_id][1]
-        if enrolled is None:
-            line.fail("case", _("the case is not enrolled"))
-        _not_before(line, "start", row.start, enrolled, _("enrolment"))
+    _after_enrolment(line, cases, row.participant_id, "start", row.start)
     return None if line.errors else row.record()
 
 
 def _review(line: Line, cases: dict, _consultants) -> dict | None:
     row: ReviewRow = line.row
-    if _case_for(line, row.participant_id, cases):
-        enrolled = cases[row.participant_id][1]
-        if enrolled is None:
-            line.fail("case", _("the case is not enrolled"))
-        _not_before(line, "date", row.day, enrolled, _("enrolment"))
+    _after_enrolment(line, cases, row.participant_id, "date", row.day)
     return None if line.errors else row.record()
 
 
